@@ -1,0 +1,88 @@
+// Runs the built service under Viceroy against local origins: writes a manifest whose backends
+// point at the given ports, starts Viceroy on the given address and waits until it answers.
+// Shared by `npm run dev` and the end-to-end tests.
+
+import { spawn, type ChildProcess } from "node:child_process";
+import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { parse, stringify } from "smol-toml";
+import type { OriginPorts } from "./origins/local-origins.js";
+import { projectRoot } from "./origins/r2.js";
+import { ensureViceroy } from "./viceroy.js";
+
+export interface LocalEdge {
+  readonly base: string;
+  readonly process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** fastly.toml with its local backends pointed at `ports`. */
+export function localManifest(ports: OriginPorts): string {
+  const manifest = parse(readFileSync(join(projectRoot, "fastly.toml"), "utf8")) as Record<string, any>;
+  const backends = manifest.local_server.backends as Record<string, { url: string }>;
+  for (const [name, backend] of Object.entries(backends)) {
+    const port = ports[name as keyof OriginPorts];
+    if (port === undefined) throw new Error(`no local port for backend ${name}`);
+    backend.url = `http://127.0.0.1:${port}`;
+  }
+  return stringify(manifest);
+}
+
+export async function startLocalEdge(options: {
+  ports: OriginPorts;
+  addr: string;
+  manifestPath: string;
+  /** Where Viceroy's stdout (logging endpoints print there) and stderr are written. */
+  logPath?: string;
+  /** Also echo Viceroy's output to this process's stdout. */
+  echo?: boolean;
+  env?: NodeJS.ProcessEnv;
+}): Promise<LocalEdge> {
+  const viceroy = ensureViceroy();
+  mkdirSync(dirname(options.manifestPath), { recursive: true });
+  writeFileSync(options.manifestPath, localManifest(options.ports));
+  const child = spawn(viceroy, ["-C", options.manifestPath, "--addr", options.addr, join(projectRoot, "bin", "main.wasm")], {
+    cwd: projectRoot,
+    env: { ...process.env, ...options.env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  if (options.logPath) {
+    const log = createWriteStream(options.logPath, { flags: "w" });
+    child.stdout!.pipe(log, { end: false });
+    child.stderr!.pipe(log, { end: false });
+  }
+  if (options.echo) {
+    child.stdout!.pipe(process.stdout);
+    child.stderr!.pipe(process.stderr);
+  } else {
+    child.stdout!.resume();
+    child.stderr!.resume();
+  }
+  const base = `http://${options.addr}`;
+  await waitUntilServing(base, child);
+  return {
+    base,
+    process: child,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.kill("SIGTERM");
+      }),
+  };
+}
+
+async function waitUntilServing(base: string, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`viceroy exited with ${child.exitCode}`);
+    try {
+      const res = await fetch(`${base}/health`);
+      if (res.status === 204) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`viceroy did not answer on ${base} within 60 s`);
+}

@@ -1,0 +1,84 @@
+// The local stand-in for the Phoenix app on Fly: a few pages, /health, a page that sets a
+// cookie, paths that are slow or fail, an echo of what the edge sent, and a WebSocket endpoint
+// like Phoenix LiveView's.
+
+import { createHash } from "node:crypto";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
+
+const page = (title: string) =>
+  `<!doctype html><html><head><title>${title}</title></head><body><h1>${title}</h1></body></html>\n`;
+
+export function appHandler(req: IncomingMessage, res: ServerResponse): void {
+  const url = new URL(req.url ?? "/", "http://app.local");
+  const html = { "content-type": "text/html; charset=utf-8" };
+  switch (url.pathname) {
+    case "/":
+      res.writeHead(200, { ...html, "cache-control": "max-age=0, private, must-revalidate" });
+      return void res.end(req.method === "HEAD" ? undefined : page("Changelog"));
+    case "/health":
+      return void res.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
+    case "/echo": {
+      res.writeHead(200, { "content-type": "application/json", "cache-control": "no-store" });
+      return void res.end(JSON.stringify({ method: req.method, url: req.url, headers: req.headers }));
+    }
+    case "/set-cookie":
+      res.writeHead(200, { ...html, "set-cookie": "_changelog_user=abc; Path=/; HttpOnly" });
+      return void res.end(page("Signed in"));
+    case "/slow": {
+      const ms = Number(url.searchParams.get("ms") ?? "1000");
+      setTimeout(() => res.writeHead(200, html).end(page(`Slow ${ms}`)), ms);
+      return;
+    }
+    case "/fail":
+      return void res.writeHead(500, { "content-type": "text/plain" }).end("app failed on purpose\n");
+    case "/surrogate":
+      res.writeHead(200, {
+        ...html,
+        "surrogate-key": "page-surrogate episode-42",
+        "surrogate-control": "max-age=300",
+        "cache-control": "public, max-age=60",
+      });
+      return void res.end(page("Surrogate"));
+    default:
+      if (url.pathname.startsWith("/podcast") || url.pathname.startsWith("/news")) {
+        res.writeHead(200, html);
+        return void res.end(req.method === "HEAD" ? undefined : page(url.pathname));
+      }
+      res.writeHead(404, html).end(page("Not Found"));
+  }
+}
+
+/** RFC 6455 §4.2.2 handshake, then echoes text frames (enough to prove the upgrade reached us). */
+export function acceptWebSockets(server: Server): void {
+  server.on("upgrade", (req: IncomingMessage, socket: Duplex) => {
+    const key = req.headers["sec-websocket-key"];
+    if (req.headers.upgrade?.toLowerCase() !== "websocket" || typeof key !== "string") {
+      return void socket.end("HTTP/1.1 400 Bad Request\r\n\r\n");
+    }
+    const accept = createHash("sha1").update(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest("base64");
+    socket.write(
+      "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+        `Sec-WebSocket-Accept: ${accept}\r\nX-Origin: app\r\n\r\n`,
+    );
+    socket.on("data", (frame: Buffer) => {
+      const text = unmaskedText(frame);
+      if (text !== null) socket.write(textFrame(`echo: ${text}`));
+    });
+    socket.on("error", () => socket.destroy());
+  });
+}
+
+function unmaskedText(frame: Buffer): string | null {
+  if (frame.length < 6 || (frame[0]! & 0x0f) !== 1) return null;
+  const len = frame[1]! & 0x7f;
+  if (len > 125) return null;
+  const mask = frame.subarray(2, 6);
+  const payload = frame.subarray(6, 6 + len);
+  return Buffer.from(payload.map((b, i) => b ^ mask[i % 4]!)).toString("utf8");
+}
+
+function textFrame(text: string): Buffer {
+  const payload = Buffer.from(text, "utf8");
+  return Buffer.concat([Buffer.from([0x81, payload.length]), payload]);
+}

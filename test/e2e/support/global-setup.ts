@@ -1,0 +1,68 @@
+// Starts the local origins on free ports and the built wasm under Viceroy against them, once for
+// the whole end-to-end run; tests reach them through `inject("edge")`.
+
+import { existsSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import type { TestProject } from "vitest/node";
+import { startLocalEdge } from "../../../scripts/local-edge.js";
+import { startLocalOrigins } from "../../../scripts/origins/local-origins.js";
+import { projectRoot } from "../../../scripts/origins/r2.js";
+
+export interface EdgeContext {
+  /** http://127.0.0.1:<port> of the edge under Viceroy. */
+  readonly base: string;
+  /** http://127.0.0.1:<port> of the origins' control server. */
+  readonly control: string;
+  /** Viceroy's stdout and stderr; logging endpoints print `<endpoint> :: <line>` there. */
+  readonly logPath: string;
+  readonly purgeToken: string;
+  readonly ports: Record<string, number>;
+}
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    edge: EdgeContext;
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const wasm = join(projectRoot, "bin", "main.wasm");
+  if (!existsSync(wasm)) throw new Error("bin/main.wasm is missing: run `npm run build` (npm test does)");
+  const dir = join(projectRoot, ".local", "test");
+  const origins = await startLocalOrigins(
+    { app: 0, assets: 0, feeds: 0, nightly: 0, control: 0 },
+    join(projectRoot, ".local", "r2-test"),
+  );
+  const purgeToken = "test-purge-token-3f9a";
+  const logPath = join(dir, "viceroy.log");
+  const edge = await startLocalEdge({
+    ports: origins.ports,
+    addr: `127.0.0.1:${await freePort()}`,
+    manifestPath: join(dir, "fastly.toml"),
+    logPath,
+    env: { PURGE_TOKEN: purgeToken },
+  });
+  project.provide("edge", {
+    base: edge.base,
+    control: `http://127.0.0.1:${origins.ports.control}`,
+    logPath,
+    purgeToken,
+    ports: origins.ports,
+  });
+  return async () => {
+    await edge.stop();
+    await origins.stop();
+  };
+}

@@ -1,0 +1,54 @@
+import { describe, expect, it } from "vitest";
+import { feedObjects } from "../../src/config/feeds.js";
+import { feedObjectFor, originRouting } from "../../src/rules/origin-routing.js";
+import { edgeRequest } from "./request.js";
+
+describe("origin routing", () => {
+  it("sends app-host pages to the app with their query, keyed with it", () => {
+    expect(originRouting(edgeRequest("https://changelog.com/podcast/600?ref=x"))).toEqual({
+      kind: "origin",
+      origin: "app",
+      originPath: "/podcast/600?ref=x",
+      cacheKey: "changelog.com/podcast/600?ref=x",
+    });
+  });
+
+  it("serves unknown hosts as the app host", () => {
+    expect(originRouting(edgeRequest("http://127.0.0.1:7676/")).origin).toBe("app");
+  });
+
+  it("sends assets-host requests to assets without the query", () => {
+    expect(originRouting(edgeRequest("https://cdn.changelog.com/uploads/x.mp3?_=123"))).toEqual({
+      kind: "origin",
+      origin: "assets",
+      originPath: "/uploads/x.mp3",
+      cacheKey: "cdn.changelog.com/uploads/x.mp3",
+    });
+  });
+
+  it("sends nightly-host requests to nightly", () => {
+    expect(originRouting(edgeRequest("https://nightly.changelog.com/")).origin).toBe("nightly");
+  });
+
+  for (const [path, object] of Object.entries(feedObjects)) {
+    it(`maps feed ${path} (with or without slash, query dropped) to ${object}`, () => {
+      for (const url of [`https://changelog.com${path}`, `https://changelog.com${path}/?cb=1`]) {
+        expect(originRouting(edgeRequest(url))).toMatchObject({ origin: "feeds", originPath: object });
+      }
+    });
+  }
+
+  it("maps /feeds/<name> to /<name>.xml and nothing deeper", () => {
+    expect(feedObjectFor("/feeds/A1D5691802E8D20DEA94C6E9821AFBB2")).toBe("/A1D5691802E8D20DEA94C6E9821AFBB2.xml");
+    expect(feedObjectFor("/feeds/")).toBeNull();
+    expect(feedObjectFor("/feeds/a/b")).toBeNull();
+  });
+
+  it("passes methods other than GET and HEAD uncached", () => {
+    expect(originRouting(edgeRequest("https://changelog.com/login", { method: "POST" }))).toMatchObject({
+      origin: "app",
+      cacheKey: null,
+      passReason: "method",
+    });
+  });
+});
