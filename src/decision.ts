@@ -13,22 +13,40 @@ export interface Synthetic {
   readonly reason: string;
 }
 
+/** Where a cacheable response lives in the edge cache. */
+export interface CachePlacement {
+  /** The cache key: host and path, plus the query on the app host only. */
+  readonly key: string;
+  /** The surrogate key of the public URL, purged by PURGE and by the purge script. */
+  readonly surrogateKey: string;
+}
+
 /** Forward to an origin. */
 export interface ToOrigin {
   readonly kind: "origin";
   readonly origin: OriginName;
   /** Path and query sent to the origin. */
   readonly originPath: string;
-  /**
-   * The cache key, or null when the response must not be cached (cookies, health probes,
-   * methods other than GET/HEAD).
-   */
-  readonly cacheKey: string | null;
-  /** Why the request is passed uncached (for Cache-Status `fwd=`), when cacheKey is null. */
+  /** Where to cache the response, or null when it must not be cached. */
+  readonly cache: CachePlacement | null;
+  /** Why the request is passed uncached (Cache-Status `detail`), when cache is null. */
   readonly passReason?: string;
 }
 
-export type Decision = Synthetic | ToOrigin;
+/** PURGE of a public URL: allowed only with the purge token (rule 4). */
+export interface Purge {
+  readonly kind: "purge";
+  readonly surrogateKey: string;
+  readonly url: string;
+}
+
+/** A WebSocket upgrade handed through to an origin (rule 7). */
+export interface WebSocketHandoff {
+  readonly kind: "websocket";
+  readonly origin: OriginName;
+}
+
+export type Decision = Synthetic | ToOrigin | Purge | WebSocketHandoff;
 
 export function synthetic(
   status: number,

@@ -1,59 +1,56 @@
-// The platform shell: turns a Decision into Fastly calls (backends, cache, loggers). The only
-// place besides src/index.ts that imports fastly:* modules.
+// The platform shell's entry: decides, serves the decision the way its kind needs, adds the
+// headers every response carries, and hands the response to logging.
 
-import { CacheOverride } from "fastly:cache-override";
-import { origins } from "../config/origins.js";
-import type { Decision, Synthetic, ToOrigin } from "../decision.js";
-import { edgeRequestFrom, type EdgeRequest } from "../edge-request.js";
-import { originRequestHeaders } from "../http/origin-request.js";
-import { requestIdFor } from "../http/request-id.js";
+import { cacheHeaders } from "../cache/cache-status.js";
+import { edgeAnswer } from "../cache/outcome.js";
+import type { CachePlacement, Synthetic, ToOrigin } from "../decision.js";
 import { decide } from "../router.js";
+import { serveAsset } from "./assets.js";
+import { serveCached } from "./cached.js";
+import { contextFor, type RequestContext } from "./context.js";
+import { withLogging } from "./logging.js";
+import { passToOrigin } from "./pass.js";
+import { purge } from "./purge.js";
+import type { Served } from "./served.js";
+import { handOffWebSocket } from "./websocket.js";
 
 const hsts = "max-age=31557600";
 
 export async function handle(event: FetchEvent): Promise<Response> {
-  const req = edgeRequestFrom(event.request);
-  const requestId = requestIdFor(req.headers, () => crypto.randomUUID());
-  const decision: Decision = decide(req);
-  const response =
-    decision.kind === "synthetic"
-      ? syntheticResponse(decision)
-      : await fromOrigin(event.request, req, decision, requestId);
-  response.headers.set("strict-transport-security", hsts);
-  response.headers.set("x-request-id", requestId);
-  return response;
+  const ctx = contextFor(event);
+  const decision = decide(ctx.req);
+  if (decision.kind === "websocket") return handOffWebSocket(ctx, decision);
+  let served: Served;
+  switch (decision.kind) {
+    case "synthetic":
+      served = { response: syntheticResponse(decision), cache: edgeAnswer };
+      break;
+    case "purge":
+      served = await purge(ctx, decision);
+      break;
+    case "origin":
+      served = await serveFromOrigin(ctx, decision);
+      break;
+  }
+  return withLogging(ctx, served, finish(ctx, served));
+}
+
+function serveFromOrigin(ctx: RequestContext, decision: ToOrigin): Promise<Served> {
+  if (!decision.cache) return passToOrigin(ctx, decision);
+  const cached = decision as ToOrigin & { cache: CachePlacement };
+  return decision.origin === "assets" ? serveAsset(ctx, cached) : serveCached(ctx, cached);
 }
 
 function syntheticResponse(decision: Synthetic): Response {
   const nullBody = decision.status === 204 || decision.status === 304;
-  return new Response(nullBody ? null : decision.body, {
-    status: decision.status,
-    headers: decision.headers,
-  });
+  return new Response(nullBody ? null : decision.body, { status: decision.status, headers: decision.headers });
 }
 
-async function fromOrigin(
-  client: Request,
-  req: EdgeRequest,
-  decision: ToOrigin,
-  requestId: string,
-): Promise<Response> {
-  const origin = origins[decision.origin];
-  const hasBody = req.method !== "GET" && req.method !== "HEAD";
-  try {
-    const upstream = await fetch(`https://${origin.host}${decision.originPath}`, {
-      method: req.method,
-      headers: originRequestHeaders(req, requestId),
-      body: hasBody ? client.body : null,
-      backend: origin.name,
-      cacheOverride: new CacheOverride("pass"),
-    });
-    return new Response(upstream.body, upstream);
-  } catch (error) {
-    console.error(`origin ${origin.name} failed: ${String(error)}`);
-    return new Response("The origin could not be reached. Try again shortly.\n", {
-      status: 503,
-      headers: { "content-type": "text/plain; charset=utf-8", "retry-after": "5" },
-    });
-  }
+/** Headers every response carries. */
+function finish(ctx: RequestContext, served: Served): Response {
+  const headers = served.response.headers;
+  headers.set("strict-transport-security", hsts);
+  headers.set("x-request-id", ctx.requestId);
+  for (const [name, value] of Object.entries(cacheHeaders(served.cache, ctx.servedBy))) headers.set(name, value);
+  return served.response;
 }

@@ -16,7 +16,7 @@ export function health(req: EdgeRequest): Decision | null {
   }
   const origin = probes.get(req.path);
   if (origin) {
-    return { kind: "origin", origin, originPath: "/health", cacheKey: null, passReason: "health" };
+    return { kind: "origin", origin, originPath: "/health", cache: null, passReason: "health" };
   }
   return null;
 }

@@ -1,53 +1,57 @@
 // Rules 12–14, the fall-through: which origin serves a request no earlier rule answered, what
-// path it is sent as, and what it is cached under. Feed paths of the app host go to the feeds
+// path it is sent as, and where it is cached. Feed paths of the app host go to the feeds
 // bucket; the assets and feeds buckets ignore the query string (podcast apps and feed readers
 // append trackers and cache-busters), so it is neither sent nor part of the key.
 
 import { feedObjects, feedsPrefix } from "../config/feeds.js";
 import { siteHosts } from "../config/hosts.js";
+import type { OriginName } from "../config/origins.js";
+import { urlSurrogateKey } from "../cache/surrogate-keys.js";
 import type { ToOrigin } from "../decision.js";
 import type { EdgeRequest } from "../edge-request.js";
 
 const feedTable: ReadonlyMap<string, string> = new Map(Object.entries(feedObjects));
 
+export interface FeedPath {
+  /** The public path without a trailing slash: what the feed is cached and purged under. */
+  readonly canonical: string;
+  /** The object in the feeds bucket. */
+  readonly object: string;
+}
+
 /** The feeds-bucket object for an app-host path, or null when the path is not a feed. */
-export function feedObjectFor(path: string): string | null {
-  const trimmed = path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path;
-  const mapped = feedTable.get(trimmed);
-  if (mapped) return mapped;
-  if (trimmed.startsWith(feedsPrefix)) {
-    const name = trimmed.slice(feedsPrefix.length);
-    if (name !== "" && !name.includes("/")) return `/${name}.xml`;
+export function feedPathFor(path: string): FeedPath | null {
+  const canonical = path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path;
+  const mapped = feedTable.get(canonical);
+  if (mapped) return { canonical, object: mapped };
+  if (canonical.startsWith(feedsPrefix)) {
+    const name = canonical.slice(feedsPrefix.length);
+    if (name !== "" && !name.includes("/")) return { canonical, object: `/${name}.xml` };
   }
   return null;
 }
 
-function cacheable(req: EdgeRequest): boolean {
-  return req.method === "GET" || req.method === "HEAD";
+export function feedObjectFor(path: string): string | null {
+  return feedPathFor(path)?.object ?? null;
 }
 
 export function originRouting(req: EdgeRequest): ToOrigin {
-  const passReason = cacheable(req) ? undefined : "method";
-  if (req.site === "assets") {
-    return route("assets", req.path, `${siteHosts.assets}${req.path}`, passReason);
-  }
-  if (req.site === "nightly") {
-    return route("nightly", req.path + req.query, `${siteHosts.nightly}${req.path}${req.query}`, passReason);
-  }
-  const feed = feedObjectFor(req.path);
-  if (feed) {
-    return route("feeds", feed, `${siteHosts.app}${req.path}`, passReason);
-  }
-  return route("app", req.path + req.query, `${siteHosts.app}${req.path}${req.query}`, passReason);
-}
+  const cacheable = req.method === "GET" || req.method === "HEAD";
+  const route = (origin: OriginName, originPath: string, host: string, path: string, query: string): ToOrigin =>
+    cacheable
+      ? {
+          kind: "origin",
+          origin,
+          originPath,
+          cache: { key: `${host}${path}${query}`, surrogateKey: urlSurrogateKey(host, path) },
+        }
+      : { kind: "origin", origin, originPath, cache: null, passReason: "method" };
 
-function route(
-  origin: ToOrigin["origin"],
-  originPath: string,
-  key: string,
-  passReason: string | undefined,
-): ToOrigin {
-  return passReason
-    ? { kind: "origin", origin, originPath, cacheKey: null, passReason }
-    : { kind: "origin", origin, originPath, cacheKey: key };
+  if (req.site === "assets") return route("assets", req.path, siteHosts.assets, req.path, "");
+  if (req.site === "nightly") {
+    return route("nightly", req.path + req.query, siteHosts.nightly, req.path, req.query);
+  }
+  const feed = feedPathFor(req.path);
+  if (feed) return route("feeds", feed.object, siteHosts.app, feed.canonical, "");
+  return route("app", req.path + req.query, siteHosts.app, req.path, req.query);
 }

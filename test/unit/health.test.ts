@@ -16,7 +16,7 @@ describe("rule 1: health", () => {
         kind: "origin",
         origin,
         originPath: "/health",
-        cacheKey: null,
+        cache: null,
         passReason: "health",
       });
     });

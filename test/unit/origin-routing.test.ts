@@ -9,7 +9,7 @@ describe("origin routing", () => {
       kind: "origin",
       origin: "app",
       originPath: "/podcast/600?ref=x",
-      cacheKey: "changelog.com/podcast/600?ref=x",
+      cache: { key: "changelog.com/podcast/600?ref=x", surrogateKey: "changelog.com/podcast/600" },
     });
   });
 
@@ -22,7 +22,7 @@ describe("origin routing", () => {
       kind: "origin",
       origin: "assets",
       originPath: "/uploads/x.mp3",
-      cacheKey: "cdn.changelog.com/uploads/x.mp3",
+      cache: { key: "cdn.changelog.com/uploads/x.mp3", surrogateKey: "cdn.changelog.com/uploads/x.mp3" },
     });
   });
 
@@ -33,7 +33,11 @@ describe("origin routing", () => {
   for (const [path, object] of Object.entries(feedObjects)) {
     it(`maps feed ${path} (with or without slash, query dropped) to ${object}`, () => {
       for (const url of [`https://changelog.com${path}`, `https://changelog.com${path}/?cb=1`]) {
-        expect(originRouting(edgeRequest(url))).toMatchObject({ origin: "feeds", originPath: object });
+        expect(originRouting(edgeRequest(url))).toMatchObject({
+          origin: "feeds",
+          originPath: object,
+          cache: { key: `changelog.com${path}`, surrogateKey: `changelog.com${path}` },
+        });
       }
     });
   }
@@ -47,7 +51,7 @@ describe("origin routing", () => {
   it("passes methods other than GET and HEAD uncached", () => {
     expect(originRouting(edgeRequest("https://changelog.com/login", { method: "POST" }))).toMatchObject({
       origin: "app",
-      cacheKey: null,
+      cache: null,
       passReason: "method",
     });
   });

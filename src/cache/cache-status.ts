@@ -1,0 +1,40 @@
+// The cache headers of every response: Cache-Status (RFC 9211), X-Cache, X-Cache-Hits, Age,
+// X-Served-By, derived from one CacheOutcome.
+
+import type { CacheOutcome } from "./outcome.js";
+
+export const cacheName = "changelog-edge";
+
+/** Where this response was served: the Fastly POP, region and cache node. */
+export interface ServedBy {
+  readonly pop: string;
+  readonly region: string;
+  readonly hostname: string;
+}
+
+/** RFC 9211 §2: `changelog-edge; hit; ttl=…; detail="…"` or `…; fwd=uri-miss; stored; …`. */
+export function cacheStatus(outcome: CacheOutcome, servedBy: ServedBy): string {
+  const params: string[] = [cacheName];
+  if (outcome.state === "hit" || outcome.state === "stale") params.push("hit");
+  else if (outcome.fwd) params.push(`fwd=${outcome.fwd}`);
+  if (outcome.stored) params.push("stored");
+  if (outcome.ttl !== undefined) params.push(`ttl=${Math.trunc(outcome.ttl)}`);
+  const detail = [`pop=${servedBy.pop}`, `region=${servedBy.region}`];
+  detail.push(`origin=${outcome.origin ?? "edge"}`);
+  if (outcome.state === "stale") detail.push("stale");
+  if (outcome.note) detail.push(outcome.note);
+  params.push(`detail="${detail.join(" ").replace(/["\\]/g, "")}"`);
+  return params.join("; ");
+}
+
+/** The cache headers to set on a client response. */
+export function cacheHeaders(outcome: CacheOutcome, servedBy: ServedBy): Record<string, string> {
+  const fromCache = outcome.state === "hit" || outcome.state === "stale";
+  return {
+    "cache-status": cacheStatus(outcome, servedBy),
+    "x-cache": fromCache ? "HIT" : "MISS",
+    "x-cache-hits": String(fromCache ? (outcome.hits ?? 0) : 0),
+    age: String(Math.max(0, Math.trunc(outcome.age ?? 0))),
+    "x-served-by": `cache-${servedBy.hostname}-${servedBy.pop}`,
+  };
+}

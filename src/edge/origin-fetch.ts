@@ -1,0 +1,46 @@
+// One request to an origin through its named backend. The URL carries the origin's own host
+// (so production sends the Host R2 and Fly route on); the readthrough HTTP cache is bypassed
+// because the edge keeps its own cache in Core Cache.
+
+import { CacheOverride } from "fastly:cache-override";
+import { origins } from "../config/origins.js";
+import type { ToOrigin } from "../decision.js";
+import { originRequestHeaders } from "../http/origin-request.js";
+import type { RequestContext } from "./context.js";
+
+export interface OriginFetchOptions {
+  /** Path and query to send instead of the decision's (segment and revalidation requests). */
+  readonly path?: string;
+  readonly method?: string;
+  /** Headers set on top of the forwarded client headers (Range, If-None-Match…). */
+  readonly headers?: Record<string, string>;
+  /** Client headers that must not reach the origin for this fetch (Range, conditionals…). */
+  readonly drop?: readonly string[];
+  readonly body?: ReadableStream | null;
+}
+
+export function fetchFromOrigin(
+  ctx: RequestContext,
+  decision: Pick<ToOrigin, "origin" | "originPath">,
+  options: OriginFetchOptions = {},
+): Promise<Response> {
+  const origin = origins[decision.origin];
+  const headers = originRequestHeaders(ctx.req, ctx.requestId);
+  for (const name of options.drop ?? []) headers.delete(name);
+  for (const [name, value] of Object.entries(options.headers ?? {})) headers.set(name, value);
+  return fetch(`https://${origin.host}${options.path ?? decision.originPath}`, {
+    method: options.method ?? ctx.req.method,
+    headers,
+    body: options.body ?? null,
+    backend: origin.name,
+    cacheOverride: new CacheOverride("pass"),
+  });
+}
+
+/** The short answer when an origin gave nothing usable. */
+export function originUnavailable(origin: string): Response {
+  return new Response(`The ${origin} origin could not be reached. Try again shortly.\n`, {
+    status: 503,
+    headers: { "content-type": "text/plain; charset=utf-8", "retry-after": "5", "cache-control": "no-store" },
+  });
+}
