@@ -37,11 +37,13 @@ export async function startLocalEdge(options: {
   /** Also echo Viceroy's output to this process's stdout. */
   echo?: boolean;
   env?: NodeJS.ProcessEnv;
+  /** The Compute program to run; bin/main.wasm unless given (the bench also runs others). */
+  wasm?: string;
 }): Promise<LocalEdge> {
   const viceroy = ensureViceroy();
   mkdirSync(dirname(options.manifestPath), { recursive: true });
   writeFileSync(options.manifestPath, localManifest(options.ports));
-  const child = spawn(viceroy, ["-C", options.manifestPath, "--addr", options.addr, join(projectRoot, "bin", "main.wasm")], {
+  const child = spawn(viceroy, ["-C", options.manifestPath, "--addr", options.addr, options.wasm ?? join(projectRoot, "bin", "main.wasm")], {
     cwd: projectRoot,
     env: { ...process.env, ...options.env },
     stdio: ["ignore", "pipe", "pipe"],

@@ -1,11 +1,341 @@
-// Every assets-host object (stylesheets, images, every mp3): byte ranges served from the edge
-// cache. (Issue 5 builds the segmented store here; until then it is the ordinary cache path.)
+// Every assets-host object (stylesheets, images, every mp3): served from the segmented store
+// (src/edge/segment-store.ts) with RFC 9110 ranges and preconditions (src/http/asset-answer.ts).
+// The object entry says what the object is; a request maps to segments; missing segments come
+// from R2 one request each, shared by concurrent clients, streamed while they are stored.
+//
+// Decisions, in order:
+// - object entry fresh, or being revalidated by another request: answer from it;
+// - stale within stale-while-revalidate: answer from it, revalidate in the background;
+// - stale-if-error phase: revalidate first (If-None-Match), answer from it if the origin fails;
+// - no entry: one ranged request for the segment the answer starts in tells size, validators and
+//   headers, and brings that segment;
+// - origin 404/410 (and other storable non-2xx): passed through, stored for at most 60 s
+//   (src/cache/asset-object.ts); 5xx or no answer: retried once, then stale if there is a copy,
+//   else the origin's answer or a 503; uncacheable answers (private, no validators, Range
+//   ignored): the client's own request passed through.
 
+import { boundaryFrom } from "../http/multipart.js";
+import { answerAsset, type AssetAnswer } from "../http/asset-answer.js";
+import { parseRangeHeader } from "../http/range.js";
+import { readSegmentAnswer, type StoredMetadata, type StoredObject } from "../cache/asset-object.js";
+import type { CacheOutcome, ForwardReason } from "../cache/outcome.js";
+import { streamPlan } from "../cache/segment-stream.js";
+import { maxKeyLength, planBody, segmentIndexOf, segmentsOf, storeKeys, type SegmentSlice } from "../cache/segments.js";
 import type { CachePlacement, ToOrigin } from "../decision.js";
-import { serveCached } from "./cached.js";
 import type { RequestContext } from "./context.js";
+import { originUnavailable } from "./origin-fetch.js";
+import { passToOrigin } from "./pass.js";
+import {
+  countCached,
+  fetchSegment,
+  freshenObject,
+  insertAnswer,
+  insertObject,
+  lookupObject,
+  openSegment,
+  readSlice,
+  release,
+  repairSegment,
+  replaceObject,
+  SegmentUnavailable,
+  storeArrivedSegment,
+  VersionChanged,
+  type ObjectLookup,
+  type OpenSegment,
+} from "./segment-store.js";
 import type { Served } from "./served.js";
 
-export function serveAsset(ctx: RequestContext, decision: ToOrigin & { cache: CachePlacement }): Promise<Served> {
-  return serveCached(ctx, decision);
+type AssetDecision = ToOrigin & { cache: CachePlacement };
+
+/** How the object entry was obtained for this request; becomes Cache-Status. */
+interface ObjectSource {
+  readonly object: StoredObject;
+  readonly state: "hit" | "stale" | "miss";
+  readonly fwd?: ForwardReason;
+  readonly stored: boolean;
+  readonly ttl: number;
+  readonly age: number;
+  readonly hits?: number;
+  readonly notes: string[];
+  /** A segment that arrived with the object's metadata, ready to read once. */
+  readonly arrived?: OpenSegment;
+}
+
+export async function serveAsset(ctx: RequestContext, decision: AssetDecision): Promise<Served> {
+  const method = ctx.req.method;
+  if (method !== "GET" && method !== "HEAD") return passToOrigin(ctx, decision);
+  if (storeKeys.segment(decision.cache.key, "v".repeat(256), 99_999).length > maxKeyLength) {
+    return passThrough(ctx, decision, "key-too-long");
+  }
+  try {
+    return await serveFromStore(ctx, decision, method, true);
+  } catch (error) {
+    console.error(`assets ${decision.cache.key}: ${String(error)}`);
+    return { response: originUnavailable("assets"), cache: { state: "miss", fwd: "uri-miss", origin: "assets", note: "store-error" } };
+  }
+}
+
+async function serveFromStore(ctx: RequestContext, decision: AssetDecision, method: "GET" | "HEAD", mayRetry: boolean): Promise<Served> {
+  const lookup = await lookupObject(decision.cache.key);
+  let found: Found;
+  try {
+    found = await objectFor(ctx, decision, lookup, method);
+  } catch (error) {
+    release(lookup.entry);
+    throw error;
+  }
+  if ("served" in found) return found.served;
+  const source = found.source;
+
+  const answer = answerAsset(method, ctx.req.headers, source.object, () => boundaryFrom(crypto.getRandomValues(new Uint8Array(24))));
+  const notes = [...source.notes];
+  if (answer.kind === "content" && answer.rangeIgnored) notes.push(`range-ignored=${answer.rangeIgnored}`);
+  const plan = answer.kind === "content" ? planBody(answer.pieces, source.object.size) : [];
+  const segments = segmentsOf(plan);
+  // The segment that came with the object's metadata is in the cache now, but was not before.
+  const arrivedNow = source.arrived && !source.arrived.cached && segments.includes(source.arrived.index) ? 1 : 0;
+  const cached = countCached(decision.cache.key, source.object, segments) - arrivedNow;
+  const allCached = cached === segments.length;
+  if (segments.length > 0) notes.push(`segments=${cached}/${segments.length}`);
+
+  const partial = source.state === "hit" && !allCached;
+  const outcome: CacheOutcome = {
+    state: partial ? "miss" : source.state,
+    ...(partial ? { fwd: "miss" as const } : source.fwd ? { fwd: source.fwd } : {}),
+    stored: source.stored || !allCached,
+    ttl: source.ttl,
+    age: source.age,
+    ...(source.hits !== undefined ? { hits: source.hits } : {}),
+    origin: "assets",
+    ...(notes.length > 0 ? { note: notes.join(" ") } : {}),
+  };
+
+  if (answer.kind !== "content") return { response: plainAnswer(ctx, answer), cache: outcome };
+  const headers = withDebugKeys(ctx, source.object, decision, answer.headers);
+  // Content-Length is the representation's (or the part's) length, for HEAD too (RFC 9110
+  // §8.6, §9.3.2); manual framing keeps it instead of the platform's chunked encoding.
+  if (plan.length === 0) {
+    return { response: new Response(null, { status: answer.status, headers, manualFramingHeaders: true }), cache: outcome };
+  }
+
+  // The arrived segment is read once, by the first slice of it; every other slice opens its own.
+  let arrived = source.arrived;
+  const open = (slice: SegmentSlice): Promise<OpenSegment> => {
+    if (arrived && slice.index === arrived.index) {
+      const ready = arrived;
+      arrived = undefined;
+      return Promise.resolve(ready);
+    }
+    return openSegment(ctx, decision, source.object, slice.index);
+  };
+
+  // The first slice is opened before answering, so that an origin failure there can still
+  // become a proper status instead of a cut-off body.
+  const firstSlice = plan.find((p): p is SegmentSlice => p.kind === "segment")!;
+  let first: ReadableStream<Uint8Array>;
+  try {
+    first = readSlice(await open(firstSlice), firstSlice, source.object);
+  } catch (error) {
+    const failure: CacheOutcome = { ...outcome, state: "miss", fwd: "miss", note: "origin-error" };
+    if (error instanceof VersionChanged && mayRetry) {
+      // The origin has a new version the object entry does not know yet: record it and start over.
+      replaceObject(decision.cache.key, error.object, decision.cache.surrogateKey);
+      return serveFromStore(ctx, decision, method, false);
+    }
+    console.error(`assets ${decision.cache.key}: ${String(error)}`);
+    if (error instanceof SegmentUnavailable && error.response) {
+      return { response: new Response(error.response.body, error.response), cache: failure };
+    }
+    return { response: originUnavailable("assets"), cache: failure };
+  }
+  // Every body goes through streamPlan, even a single slice: it checks each segment gives
+  // exactly its bytes and has a broken stored segment replaced.
+  const repairing = new Set<number>();
+  const onBroken = (slice: SegmentSlice, error: unknown) => {
+    console.error(`assets ${decision.cache.key}: segment ${slice.index} broke: ${String(error)}`);
+    if (repairing.has(slice.index)) return;
+    repairing.add(slice.index);
+    ctx.event.waitUntil(
+      repairSegment(ctx, decision, source.object, slice.index).catch((e) => console.error(`repair failed: ${String(e)}`)),
+    );
+  };
+  const body = streamPlan(plan, async (slice) => readSlice(await open(slice), slice, source.object), { first, onBroken });
+  return { response: new Response(body, { status: answer.status, headers, manualFramingHeaders: true }), cache: outcome };
+}
+
+/** 304, 412 and 416: no representation body. */
+function plainAnswer(ctx: RequestContext, answer: Exclude<AssetAnswer, { kind: "content" }>): Response {
+  if (answer.kind === "not-modified") return new Response(null, { status: 304, headers: answer.headers });
+  return new Response(ctx.req.method === "HEAD" ? null : answer.body, { status: answer.status, headers: answer.headers });
+}
+
+/** Fastly-Debug shows the surrogate keys the object is stored under (spec: Caching). */
+function withDebugKeys(ctx: RequestContext, object: StoredObject, decision: AssetDecision, headers: Record<string, string>): Headers {
+  const out = new Headers(headers);
+  if (ctx.req.headers.has("fastly-debug")) out.set("surrogate-key", [decision.cache.surrogateKey, ...object.surrogateKeys].join(" "));
+  return out;
+}
+
+/** The segment the answer will start in: where the client's first range begins, else 0. */
+function firstWantedSegment(ctx: RequestContext, method: string): number {
+  if (method !== "GET") return 0;
+  const specs = parseRangeHeader(ctx.req.headers.get("range"));
+  const first = specs?.[0];
+  return first && first.kind === "from" ? segmentIndexOf(first.first) : 0;
+}
+
+type Found = { source: ObjectSource } | { served: Served };
+
+/** The object entry for this request: found, revalidated or fetched, or an answer already made. */
+async function objectFor(ctx: RequestContext, decision: AssetDecision, lookup: ObjectLookup, method: "GET" | "HEAD"): Promise<Found> {
+  const stored = lookup.stored;
+  const fromCache = (object: StoredObject, state: "hit" | "stale", notes: string[] = []): Found => ({
+    source: { object, state, stored: false, ttl: lookup.ttlSeconds, age: lookup.ageSeconds, hits: lookup.hits, notes },
+  });
+
+  if (stored && !lookup.obligated) {
+    if (stored.kind === "answer") return { served: storedAnswer(ctx, lookup, stored) };
+    return fromCache(stored, lookup.freshness === "fresh" ? "hit" : "stale", lookup.freshness === "fresh" ? [] : ["revalidating"]);
+  }
+  if (stored && lookup.obligated && lookup.freshness === "stale-while-revalidate") {
+    ctx.event.waitUntil(revalidate(ctx, decision, lookup, stored).catch((e) => console.error(`revalidate: ${String(e)}`)));
+    if (stored.kind === "answer") return { served: storedAnswer(ctx, lookup, stored) };
+    return fromCache(stored, "stale", ["stale-while-revalidate"]);
+  }
+  if (!lookup.obligated) {
+    // Found nothing usable and not asked to fetch (the entry is undecodable): go straight through.
+    return { served: await passThrough(ctx, decision, "store-unreadable") };
+  }
+
+  // This request fetches: there is no copy, or the copy is only good if the origin fails.
+  const staleCopy = stored;
+  const want = staleCopy?.kind === "object" ? 0 : firstWantedSegment(ctx, method);
+  const conditional = staleCopy?.kind === "object" && staleCopy.etag ? { "if-none-match": staleCopy.etag } : undefined;
+  let response: Response;
+  try {
+    response = await fetchSegment(ctx, decision, want, null, conditional);
+  } catch (error) {
+    console.error(`assets ${decision.cache.key}: origin unreachable: ${String(error)}`);
+    return failed(ctx, lookup, staleCopy, null);
+  }
+  if (response.status >= 500) return failed(ctx, lookup, staleCopy, response);
+  if (response.status === 304 && staleCopy) {
+    freshenObject(lookup, staleCopy, decision.cache.surrogateKey);
+    await response.body?.cancel();
+    if (staleCopy.kind === "answer") return { served: storedAnswer(ctx, lookup, staleCopy) };
+    return { source: { object: staleCopy, state: "miss", fwd: "stale", stored: true, ttl: staleCopy.times.fresh, age: 0, notes: ["revalidated"] } };
+  }
+
+  const read = readSegmentAnswer(response.status, response.headers, want);
+  if (read.kind === "pass") {
+    release(lookup.entry);
+    await response.body?.cancel();
+    return { served: await passThrough(ctx, decision, read.reason) };
+  }
+  if (read.kind === "answer") {
+    const length = Number(response.headers.get("content-length"));
+    const entry = insertAnswer(lookup, read.answer, response.body, length, decision.cache.surrogateKey);
+    const headers = new Headers({ ...read.answer.headers, "content-length": String(length) });
+    return {
+      served: {
+        response: new Response(method === "HEAD" ? null : entry.body(), { status: read.answer.status, headers, manualFramingHeaders: true }),
+        cache: { state: "miss", fwd: staleCopy ? "stale" : "uri-miss", stored: true, ttl: read.answer.times.fresh, age: 0, origin: "assets" },
+      },
+    };
+  }
+  // The object: store the segment that came with it first, so requests waiting on the object
+  // entry find the segment when they wake.
+  let arrived: OpenSegment | undefined;
+  if (read.segment !== null) {
+    arrived = await storeArrivedSegment(decision.cache.key, read.object, read.segment, response, decision.cache.surrogateKey);
+  } else {
+    await response.body?.cancel();
+  }
+  insertObject(lookup, read.object, decision.cache.surrogateKey);
+  return {
+    source: {
+      object: read.object,
+      state: "miss",
+      fwd: staleCopy ? "stale" : "uri-miss",
+      stored: true,
+      ttl: read.object.times.fresh,
+      age: 0,
+      notes: staleCopy ? ["revalidated"] : [],
+      ...(arrived ? { arrived } : {}),
+    },
+  };
+}
+
+/** The origin failed (after one retry): a stale copy if there is one, else its answer or a 503. */
+function failed(ctx: RequestContext, lookup: ObjectLookup, staleCopy: StoredMetadata | null, response: Response | null): Found {
+  release(lookup.entry);
+  if (staleCopy?.kind === "object") {
+    void response?.body?.cancel();
+    return {
+      source: { object: staleCopy, state: "stale", stored: false, ttl: lookup.ttlSeconds, age: lookup.ageSeconds, hits: lookup.hits, notes: ["stale-if-error"] },
+    };
+  }
+  if (staleCopy?.kind === "answer") {
+    void response?.body?.cancel();
+    return { served: storedAnswer(ctx, lookup, staleCopy) };
+  }
+  const cache: CacheOutcome = { state: "miss", fwd: "uri-miss", origin: "assets", note: "origin-error" };
+  return { served: { response: response ? new Response(response.body, response) : originUnavailable("assets"), cache } };
+}
+
+/** stale-while-revalidate: a conditional request for segment 0, off the client's path. */
+async function revalidate(ctx: RequestContext, decision: AssetDecision, lookup: ObjectLookup, stored: StoredMetadata): Promise<void> {
+  const conditional = stored.kind === "object" && stored.etag ? { "if-none-match": stored.etag } : undefined;
+  let response: Response;
+  try {
+    response = await fetchSegment(ctx, decision, 0, null, conditional);
+  } catch {
+    return release(lookup.entry);
+  }
+  if (response.status === 304) {
+    await response.body?.cancel();
+    return freshenObject(lookup, stored, decision.cache.surrogateKey);
+  }
+  const read = readSegmentAnswer(response.status, response.headers, 0);
+  if (read.kind === "object") {
+    if (read.segment !== null) {
+      const arrived = await storeArrivedSegment(decision.cache.key, read.object, read.segment, response, decision.cache.surrogateKey);
+      // Nobody reads it here; the insert completes on its own.
+      void arrived.entry.body().cancel();
+    } else {
+      await response.body?.cancel();
+    }
+    return insertObject(lookup, read.object, decision.cache.surrogateKey);
+  }
+  if (read.kind === "answer") {
+    const entry = insertAnswer(lookup, read.answer, response.body, Number(response.headers.get("content-length")), decision.cache.surrogateKey);
+    return void entry.body().cancel();
+  }
+  await response.body?.cancel();
+  release(lookup.entry);
+}
+
+/** A stored 404/410…: its status, headers and body from the object entry. */
+function storedAnswer(ctx: RequestContext, lookup: ObjectLookup, answer: Extract<StoredMetadata, { kind: "answer" }>): Served {
+  const body = ctx.req.method === "HEAD" ? null : lookup.entry.body();
+  const fresh = lookup.freshness === "fresh";
+  const headers = new Headers(answer.headers);
+  const length = lookup.entry.length();
+  if (length !== null) headers.set("content-length", String(length));
+  return {
+    response: new Response(body, { status: answer.status, headers, manualFramingHeaders: length !== null }),
+    cache: {
+      state: fresh ? "hit" : "stale",
+      ttl: lookup.ttlSeconds,
+      age: lookup.ageSeconds,
+      ...(lookup.hits !== undefined ? { hits: lookup.hits } : {}),
+      origin: "assets",
+    },
+  };
+}
+
+/** The client's own request, uncached, when the store cannot keep this object. */
+async function passThrough(ctx: RequestContext, decision: AssetDecision, reason: string): Promise<Served> {
+  const served = await passToOrigin(ctx, { ...decision, passReason: reason });
+  return { response: served.response, cache: { state: "pass", fwd: "bypass", origin: "assets", note: reason } };
 }

@@ -1,0 +1,166 @@
+// What the segmented store keeps about one assets-origin object, and how an origin answer to a
+// segment request is read: the object's size, validators and representation headers (kept as
+// Core Cache user metadata, one entry per object), or a non-2xx answer kept whole. Pure.
+
+import type { CacheTimes } from "../config/cache-times.js";
+import { parseContentRange } from "../http/range.js";
+import { storePolicy } from "./policy.js";
+import { objectVersion, segmentBytes, segmentRange } from "./segments.js";
+
+/** Origin headers that describe the representation and are sent with every part of it. */
+export const representationHeaders = [
+  "content-type",
+  "content-encoding",
+  "content-language",
+  "content-disposition",
+  "cache-control",
+  "expires",
+] as const;
+
+/** A 2xx object, stored as segments. */
+export interface StoredObject {
+  readonly kind: "object";
+  readonly size: number;
+  readonly etag: string | null;
+  readonly lastModified: string | null;
+  /** Which version its segments are keyed under (see objectVersion). */
+  readonly version: string;
+  /** The representation headers present at the origin, lower-case names. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly times: CacheTimes;
+  /** The origin's Surrogate-Key values (the URL key is added on every insert). */
+  readonly surrogateKeys: readonly string[];
+}
+
+/** A non-2xx answer (404, 410…) stored whole: status and headers here, body in the entry. */
+export interface StoredAnswer {
+  readonly kind: "answer";
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly times: CacheTimes;
+  readonly surrogateKeys: readonly string[];
+}
+
+export type StoredMetadata = StoredObject | StoredAnswer;
+
+/**
+ * Non-2xx answers for an asset stay fresh this long at most. A missing episode is usually about
+ * to be uploaded; the app purges its URL after publishing, but a short time bounds the harm if
+ * that purge is lost. They are never served stale while revalidating, only if the origin fails.
+ */
+export const answerFreshSeconds = 60;
+
+/** Larger non-2xx bodies are passed through, not stored (R2's are a few bytes). */
+export const maxStoredAnswerBytes = 64 * 1024;
+
+const metadataVersion = 1;
+
+export function encodeMetadata(stored: StoredMetadata): string {
+  return JSON.stringify({ v: metadataVersion, ...stored });
+}
+
+/** The stored metadata, or null when it is not ours or from another layout version. */
+export function decodeMetadata(text: string): StoredMetadata | null {
+  try {
+    const value = JSON.parse(text) as { v?: number } & StoredMetadata;
+    if (value.v !== metadataVersion) return null;
+    if (value.kind === "object" && Number.isSafeInteger(value.size) && typeof value.version === "string") return value;
+    if (value.kind === "answer" && Number.isInteger(value.status)) return value;
+    return null;
+  } catch {
+    return null;
+  }
+}
+
+/** What an origin answer to `Range: bytes=<segment>` tells the store. */
+export type SegmentAnswer =
+  /** The object; `segment` is the index whose bytes the body holds, null when it holds none. */
+  | { readonly kind: "object"; readonly object: StoredObject; readonly segment: number | null }
+  /** A non-2xx answer that may be stored (its body is under `maxStoredAnswerBytes`). */
+  | { readonly kind: "answer"; readonly answer: StoredAnswer }
+  /**
+   * Usable only by passing the client's own request through: not storable (Cache-Control,
+   * Set-Cookie, no validators, 5xx…) or not a clean segment (the origin ignored or bent Range).
+   */
+  | { readonly kind: "pass"; readonly reason: string };
+
+function pick(headers: Headers, names: readonly string[]): Record<string, string> {
+  const kept: Record<string, string> = {};
+  for (const name of names) {
+    const value = headers.get(name);
+    if (value !== null) kept[name] = value;
+  }
+  return kept;
+}
+
+/**
+ * Reads the origin's answer to a request for segment `asked` (RFC 9110 §15.3.7 206, §15.5.17
+ * 416, or a 200 from an origin that ignored Range). Storability follows the edge's cache policy
+ * for the assets origin, judged as for the whole representation.
+ */
+export function readSegmentAnswer(status: number, headers: Headers, asked: number, segment = segmentBytes): SegmentAnswer {
+  if (status === 206 || status === 200 || status === 416) {
+    const policy = storePolicy("assets", 200, headers);
+    if (!policy.store) return { kind: "pass", reason: policy.reason };
+    let size: number;
+    let holds: number | null;
+    if (status === 200) {
+      const length = headers.get("content-length");
+      if (length === null || !/^\d+$/.test(length)) return { kind: "pass", reason: "origin-ignored-range" };
+      size = Number(length);
+      if (size > segment) return { kind: "pass", reason: "origin-ignored-range" };
+      holds = size === 0 ? null : 0;
+    } else {
+      const content = parseContentRange(headers.get("content-range"));
+      if (!content) return { kind: "pass", reason: "origin-content-range" };
+      size = content.size;
+      if (status === 416) {
+        holds = null;
+      } else {
+        const expected = segmentRange(asked, size, segment);
+        if (!content.range || content.range.start !== expected.start || content.range.end !== expected.end) {
+          return { kind: "pass", reason: "origin-content-range" };
+        }
+        holds = asked;
+      }
+    }
+    const etag = headers.get("etag");
+    const lastModified = headers.get("last-modified");
+    const version = objectVersion(etag, lastModified, size);
+    if (version === null) return { kind: "pass", reason: "no-validator" };
+    return {
+      kind: "object",
+      segment: holds,
+      object: {
+        kind: "object",
+        size,
+        etag,
+        lastModified,
+        version,
+        headers: pick(headers, representationHeaders),
+        times: policy.times,
+        surrogateKeys: policy.surrogateKeys,
+      },
+    };
+  }
+  const policy = storePolicy("assets", status, headers);
+  if (!policy.store) return { kind: "pass", reason: policy.reason };
+  const length = headers.get("content-length");
+  if (length === null || !/^\d+$/.test(length) || Number(length) > maxStoredAnswerBytes) {
+    return { kind: "pass", reason: "answer-body-size" };
+  }
+  return {
+    kind: "answer",
+    answer: {
+      kind: "answer",
+      status,
+      headers: pick(headers, [...representationHeaders, "etag", "last-modified", "location"]),
+      times: {
+        fresh: Math.min(policy.times.fresh, answerFreshSeconds),
+        staleWhileRevalidate: 0,
+        staleIfError: policy.times.staleIfError,
+      },
+      surrogateKeys: policy.surrogateKeys,
+    },
+  };
+}

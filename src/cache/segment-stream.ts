@@ -1,0 +1,131 @@
+// Streams a body plan (src/cache/segments.ts) one piece at a time: literal text as is, each
+// segment slice from a stream opened only shortly before it is needed. Memory stays at one chunk
+// whatever the object's size. Once half of the current segment has gone out, the next
+// `prefetchSegments` slices are opened (looked up, or requested from the origin and stored as
+// they arrive), so a long download does not wait for an origin round trip at every boundary,
+// while a client that hangs up has caused at most that many segments to be fetched for it.
+// Platform-free: the caller supplies how a slice is opened.
+
+import { textBytes } from "../http/multipart.js";
+import type { PlannedPiece, SegmentSlice } from "./segments.js";
+
+export type SliceOpener = (slice: SegmentSlice) => Promise<ReadableStream<Uint8Array>>;
+
+export interface StreamPlanOptions {
+  /** The already-open stream of the plan's first segment slice, if the caller opened it. */
+  readonly first?: ReadableStream<Uint8Array>;
+  /** Segments opened ahead (default `prefetchSegments`). */
+  readonly window?: number;
+  /** Told when a segment's stream fails or ends short, so the caller can replace the copy. */
+  readonly onBroken?: (slice: SegmentSlice, error: unknown) => void;
+}
+
+export class ShortSegment extends Error {}
+
+/** How many segments ahead of the one being sent are opened (measured: docs/mp3.md). */
+export const prefetchSegments = 2;
+
+/**
+ * A slice is done once its bytes are out, without waiting for its stream to end: a read of a
+ * segment still being stored may only end when the whole segment is in (Viceroy does this).
+ * A stream that fails or ends short fails the body: the client sees a cut, never wrong bytes.
+ */
+export function streamPlan(plan: readonly PlannedPiece[], open: SliceOpener, options: StreamPlanOptions = {}): ReadableStream<Uint8Array> {
+  const { first, window = prefetchSegments, onBroken } = options;
+  const opening = new Map<number, Promise<ReadableStream<Uint8Array>>>();
+  const firstSlice = plan.findIndex((piece) => piece.kind === "segment");
+  if (first && firstSlice >= 0) opening.set(firstSlice, Promise.resolve(first));
+
+  const openAt = (at: number): Promise<ReadableStream<Uint8Array>> => {
+    let pending = opening.get(at);
+    if (!pending) {
+      pending = open(plan[at] as SegmentSlice);
+      pending.catch(() => undefined); // observed when its turn comes; never an unhandled rejection
+      opening.set(at, pending);
+    }
+    return pending;
+  };
+  /** Starts opening the next `window` slices after plan position `from`. */
+  const prefetchFrom = (from: number): void => {
+    let left = window;
+    for (let at = from; at < plan.length && left > 0; at++) {
+      if (plan[at]!.kind !== "segment") continue;
+      void openAt(at);
+      left--;
+    }
+  };
+
+  let next = 0;
+  let current: {
+    reader: ReadableStreamDefaultReader<Uint8Array>;
+    slice: SegmentSlice;
+    expected: number;
+    delivered: number;
+    prefetched: boolean;
+  } | null = null;
+
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        for (;;) {
+          if (!current) {
+            if (next >= plan.length) {
+              controller.close();
+              return;
+            }
+            const at = next++;
+            const piece = plan[at]!;
+            if (piece.kind === "text") {
+              controller.enqueue(textBytes(piece.text));
+              return;
+            }
+            const stream = await openAt(at);
+            opening.delete(at);
+            current = { reader: stream.getReader(), slice: piece, expected: piece.end - piece.start + 1, delivered: 0, prefetched: false };
+          }
+          let chunk: Awaited<ReturnType<ReadableStreamDefaultReader<Uint8Array>["read"]>>;
+          try {
+            chunk = await current.reader.read();
+          } catch (error) {
+            onBroken?.(current.slice, error);
+            throw error;
+          }
+          if (chunk.done) {
+            const error = new ShortSegment(
+              `segment ${current.slice.index} ended after ${current.delivered} of ${current.expected} bytes`,
+            );
+            onBroken?.(current.slice, error);
+            throw error;
+          }
+          const value = chunk.value;
+          if (value.byteLength === 0) continue;
+          current.delivered += value.byteLength;
+          if (current.delivered > current.expected) {
+            const error = new ShortSegment(`segment ${current.slice.index} gave more than ${current.expected} bytes`);
+            onBroken?.(current.slice, error);
+            throw error;
+          }
+          if (!current.prefetched && current.delivered * 2 >= current.expected) {
+            current.prefetched = true;
+            prefetchFrom(next);
+          }
+          if (current.delivered === current.expected) {
+            void current.reader.cancel().catch(() => undefined);
+            current = null;
+          }
+          controller.enqueue(value);
+          if (!current && next >= plan.length) controller.close();
+          return;
+        }
+      },
+      async cancel(reason) {
+        const reader = current?.reader;
+        current = null;
+        for (const pending of opening.values()) pending.then((stream) => stream.cancel(reason), () => undefined);
+        opening.clear();
+        await reader?.cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}

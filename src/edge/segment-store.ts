@@ -1,0 +1,333 @@
+// The segmented asset store on Core Cache: one entry per object (its metadata, or a stored
+// non-2xx answer) and one per segment of one version of it. Misses are transactional, so
+// concurrent clients make one origin request per segment and read it while it is inserted
+// (https://www.fastly.com/documentation/guides/concepts/edge-state/cache/#request-collapsing).
+// Bytes never pass through JavaScript here: origin bodies are appended to cache inserts by
+// the host, and reads are host-backed streams of one segment each.
+
+import { CoreCache, type CacheEntry, type TransactionCacheEntry } from "fastly:cache";
+import { decodeMetadata, encodeMetadata, readSegmentAnswer, type StoredAnswer, type StoredMetadata, type StoredObject } from "../cache/asset-object.js";
+import { freshnessOf, retention, type Freshness } from "../cache/policy.js";
+import { segmentLength, segmentRange, storeKeys, type SegmentSlice } from "../cache/segments.js";
+import type { ToOrigin } from "../decision.js";
+import type { RequestContext } from "./context.js";
+import { fetchFromOrigin } from "./origin-fetch.js";
+
+/** Client headers that must not shape a segment fetch shared by every client. */
+const clientOnlyHeaders = [
+  "range",
+  "if-range",
+  "if-match",
+  "if-none-match",
+  "if-modified-since",
+  "if-unmodified-since",
+  "cookie",
+  "authorization",
+];
+
+export interface ObjectLookup {
+  readonly entry: TransactionCacheEntry;
+  /** The stored metadata when a usable copy was found. */
+  readonly stored: StoredMetadata | null;
+  /** This request must insert or update the object entry (insert, update or cancel it). */
+  readonly obligated: boolean;
+  /** Which phase the found copy is in (soft-purged copies count as revalidating). */
+  readonly freshness: Freshness | null;
+  readonly ageSeconds: number;
+  readonly ttlSeconds: number;
+  readonly hits: number | undefined;
+}
+
+/** Viceroy does not implement hit counts (it throws "unsupported"); production does. */
+function hitsOf(entry: CacheEntry): number | undefined {
+  try {
+    return entry.hits();
+  } catch {
+    return undefined;
+  }
+}
+
+export async function lookupObject(objectKey: string): Promise<ObjectLookup> {
+  const entry = await CoreCache.transactionLookupAsync(storeKeys.object(objectKey)).wait();
+  const state = entry.state();
+  const obligated = state.mustInsertOrUpdate();
+  if (!state.found()) {
+    return { entry, stored: null, obligated, freshness: null, ageSeconds: 0, ttlSeconds: 0, hits: undefined };
+  }
+  const stored = decodeMetadata(new TextDecoder().decode(entry.userMetadata()));
+  const ageSeconds = entry.age() / 1000;
+  let freshness = stored ? freshnessOf(ageSeconds, stored.times) : null;
+  if (state.stale() && freshness === "fresh") freshness = "stale-while-revalidate";
+  return {
+    entry,
+    stored,
+    obligated,
+    freshness,
+    ageSeconds,
+    ttlSeconds: (entry.maxAge() - entry.age()) / 1000,
+    hits: hitsOf(entry),
+  };
+}
+
+function objectWriteOptions(stored: StoredMetadata, urlKey: string) {
+  const { maxAgeMs, staleMs } = retention(stored.times);
+  return {
+    maxAge: maxAgeMs,
+    staleWhileRevalidate: staleMs,
+    surrogateKeys: [urlKey, ...stored.surrogateKeys],
+    userMetadata: encodeMetadata(stored),
+  };
+}
+
+/**
+ * Segments are keyed by the object's version, so their bytes never go out of date: they are
+ * kept for as long as any copy of the object entry could still be served, and when one has
+ * gone stale (a soft purge) it is freshened rather than fetched again, once the object entry
+ * has confirmed its version.
+ */
+function segmentWriteOptions(object: StoredObject, index: number, urlKey: string) {
+  const { maxAgeMs, staleMs } = retention(object.times);
+  return {
+    maxAge: maxAgeMs + staleMs,
+    staleWhileRevalidate: maxAgeMs + staleMs,
+    surrogateKeys: [urlKey, ...object.surrogateKeys],
+    length: segmentLength(index, object.size),
+  };
+}
+
+/** Writes the object's metadata into the entry this request is obligated for. */
+export function insertObject(lookup: ObjectLookup, object: StoredObject, urlKey: string): void {
+  lookup.entry.insert({ ...objectWriteOptions(object, urlKey), length: 0 }).close();
+}
+
+/** Replaces the object entry without a transaction (a new version seen mid-request). */
+export function replaceObject(objectKey: string, object: StoredObject, urlKey: string): void {
+  CoreCache.insert(storeKeys.object(objectKey), { ...objectWriteOptions(object, urlKey), length: 0 }).close();
+}
+
+/** Gives a found object entry a new fresh period after the origin confirmed it (304). */
+export function freshenObject(lookup: ObjectLookup, stored: StoredMetadata, urlKey: string): void {
+  lookup.entry.update(objectWriteOptions(stored, urlKey));
+}
+
+/** Stores a non-2xx answer whole and returns the entry to read it back from. */
+export function insertAnswer(lookup: ObjectLookup, answer: StoredAnswer, body: ReadableStream | null, length: number, urlKey: string): CacheEntry {
+  const [writer, reader] = lookup.entry.insertAndStreamBack({ ...objectWriteOptions(answer, urlKey), length });
+  if (body) writer.append(body);
+  writer.close();
+  return reader;
+}
+
+/** Releases an obligation nobody will fulfil, so collapsed waiters try for themselves. */
+export function release(entry: TransactionCacheEntry): void {
+  try {
+    entry.cancel();
+  } catch {
+    // Not obligated any more (inserted or already cancelled).
+  }
+}
+
+/** `Range: bytes=…` for one segment; the end may pass the size when it is not known yet. */
+function segmentRangeHeader(index: number, size: number | null): string {
+  const range = segmentRange(index, size ?? Number.MAX_SAFE_INTEGER);
+  return `bytes=${range.start}-${range.end}`;
+}
+
+/**
+ * One origin request for one segment, retried once on a 5xx or a failed connection (spec:
+ * Caching). Resolves with the last answer; rejects only if no answer came at all.
+ */
+export async function fetchSegment(
+  ctx: RequestContext,
+  decision: ToOrigin,
+  index: number,
+  size: number | null,
+  extraHeaders: Record<string, string> = {},
+): Promise<Response> {
+  const options = {
+    method: "GET",
+    drop: clientOnlyHeaders,
+    headers: { range: segmentRangeHeader(index, size), ...extraHeaders },
+  };
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const response = await fetchFromOrigin(ctx, decision, options);
+      if (response.status < 500 || attempt === 1) return response;
+      await response.body?.cancel();
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  throw lastError;
+}
+
+/** A segment ready to be read: a found entry, or the read side of an insert in progress. */
+export interface OpenSegment {
+  readonly index: number;
+  readonly entry: CacheEntry;
+  /** True when the bytes were already in the cache when the request looked. */
+  readonly cached: boolean;
+}
+
+/** The segment's key changed version under us: the origin now has `object`. */
+export class VersionChanged extends Error {
+  constructor(readonly object: StoredObject) {
+    super(`the origin now has version ${object.version}`);
+  }
+}
+
+/** The origin did not give a segment's bytes. */
+export class SegmentUnavailable extends Error {
+  constructor(
+    message: string,
+    /** The origin's answer when it gave one, for passing through when nothing was sent yet. */
+    readonly response: Response | null = null,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * A stale segment (soft purge, or older than its lifetime) of the version the object entry
+ * vouches for is still the right bytes: renew it instead of fetching it again.
+ */
+function freshenSegment(entry: TransactionCacheEntry, object: StoredObject, index: number, urlKey: string): void {
+  try {
+    const { length: _length, ...options } = segmentWriteOptions(object, index, urlKey);
+    entry.update(options);
+  } catch (error) {
+    console.error(`segment ${index} could not be freshened: ${String(error)}`);
+    release(entry);
+  }
+}
+
+/** Inserts an origin segment body under the version's key and returns its read side. */
+function insertSegment(entry: TransactionCacheEntry, object: StoredObject, index: number, body: ReadableStream, urlKey: string): CacheEntry {
+  const [writer, reader] = entry.insertAndStreamBack(segmentWriteOptions(object, index, urlKey));
+  writer.append(body);
+  writer.close();
+  return reader;
+}
+
+/**
+ * Stores a segment that arrived with the object's metadata (the first request for an object).
+ * If another request got there first, its copy is used and this body dropped.
+ */
+export async function storeArrivedSegment(
+  objectKey: string,
+  object: StoredObject,
+  index: number,
+  response: Response,
+  urlKey: string,
+): Promise<OpenSegment> {
+  const entry = await CoreCache.transactionLookupAsync(storeKeys.segment(objectKey, object.version, index)).wait();
+  const state = entry.state();
+  if (!state.found() && state.mustInsertOrUpdate() && response.body) {
+    return { index, entry: insertSegment(entry, object, index, response.body, urlKey), cached: false };
+  }
+  await response.body?.cancel();
+  if (state.found()) {
+    if (state.mustInsertOrUpdate()) freshenSegment(entry, object, index, urlKey);
+    return { index, entry, cached: true };
+  }
+  release(entry);
+  throw new SegmentUnavailable(`segment ${index} could be neither stored nor found`);
+}
+
+/**
+ * Opens segment `index` of `object`: from the cache, else from the origin (one request,
+ * shared with every concurrent client), inserted while it is read.
+ */
+export async function openSegment(
+  ctx: RequestContext,
+  decision: ToOrigin & { cache: { key: string; surrogateKey: string } },
+  object: StoredObject,
+  index: number,
+): Promise<OpenSegment> {
+  const objectKey = decision.cache.key;
+  const urlKey = decision.cache.surrogateKey;
+  const entry = await CoreCache.transactionLookupAsync(storeKeys.segment(objectKey, object.version, index)).wait();
+  const state = entry.state();
+  if (state.found()) {
+    if (state.mustInsertOrUpdate()) freshenSegment(entry, object, index, urlKey);
+    return { index, entry, cached: true };
+  }
+  if (!state.mustInsertOrUpdate()) throw new SegmentUnavailable(`segment ${index}: no copy and no obligation`);
+  let response: Response;
+  try {
+    response = await fetchSegment(ctx, decision, index, object.size);
+  } catch (error) {
+    release(entry);
+    throw new SegmentUnavailable(`segment ${index}: ${String(error)}`);
+  }
+  if (isSegmentOf(response, object, index)) {
+    return { index, entry: insertSegment(entry, object, index, response.body!, urlKey), cached: false };
+  }
+  release(entry);
+  if (response.status === 206 || response.status === 200 || response.status === 416) {
+    await response.body?.cancel();
+    const read = readSegmentAnswer(response.status, response.headers, index);
+    if (read.kind === "object" && read.object.version !== object.version) throw new VersionChanged(read.object);
+    throw new SegmentUnavailable(`segment ${index}: unusable ${response.status} (${response.headers.get("content-range") ?? "no Content-Range"})`);
+  }
+  throw new SegmentUnavailable(`segment ${index}: origin answered ${response.status}`, response);
+}
+
+/** Whether an origin answer is exactly segment `index` of this version of the object. */
+function isSegmentOf(response: Response, object: StoredObject, index: number): boolean {
+  const expected = segmentRange(index, object.size);
+  const sameVersion =
+    object.etag !== null
+      ? response.headers.get("etag") === object.etag
+      : response.headers.get("last-modified") === object.lastModified;
+  return (
+    response.status === 206 &&
+    sameVersion &&
+    response.headers.get("content-range") === `bytes ${expected.start}-${expected.end}/${object.size}` &&
+    response.body !== null
+  );
+}
+
+/**
+ * Replaces a stored segment whose bytes could not be read back (its insert failed part-way:
+ * Viceroy keeps such an entry and fails every read of it). A plain insert overwrites it.
+ */
+export async function repairSegment(
+  ctx: RequestContext,
+  decision: ToOrigin & { cache: { key: string; surrogateKey: string } },
+  object: StoredObject,
+  index: number,
+): Promise<void> {
+  const response = await fetchSegment(ctx, decision, index, object.size);
+  if (!isSegmentOf(response, object, index)) {
+    await response.body?.cancel();
+    return;
+  }
+  const key = storeKeys.segment(decision.cache.key, object.version, index);
+  const writer = CoreCache.insert(key, segmentWriteOptions(object, index, decision.cache.surrogateKey));
+  writer.append(response.body!);
+  writer.close();
+}
+
+/** A host-backed stream of one slice of an open segment. */
+export function readSlice(open: OpenSegment, slice: SegmentSlice, object: StoredObject): ReadableStream<Uint8Array> {
+  const whole = slice.start === 0 && slice.end === segmentLength(slice.index, object.size) - 1;
+  // Core Cache body ranges: `end` is an inclusive offset (checked against Viceroy, docs/mp3.md).
+  return whole ? open.entry.body() : open.entry.body({ start: slice.start, end: slice.end });
+}
+
+/**
+ * How many of the given segments are in the cache now, without taking part in any
+ * transaction: Cache-Status reports a hit only when every segment of the answer was.
+ */
+export function countCached(objectKey: string, object: StoredObject, indices: readonly number[]): number {
+  let cached = 0;
+  for (const index of indices) {
+    const entry = CoreCache.lookup(storeKeys.segment(objectKey, object.version, index));
+    if (!entry) continue;
+    if (entry.state().usable()) cached++;
+    entry.close();
+  }
+  return cached;
+}
