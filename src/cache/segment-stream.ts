@@ -22,8 +22,11 @@ export interface StreamPlanOptions {
 
 export class ShortSegment extends Error {}
 
-/** How many segments ahead of the one being sent are opened (measured: docs/mp3.md). */
-export const prefetchSegments = 2;
+/**
+ * How many segments ahead of the one being sent are opened: with 2 MiB segments, 8 MiB in flight
+ * (see segmentBytes), and at most that much fetched for a client that hangs up.
+ */
+export const prefetchSegments = 4;
 
 /**
  * A slice is done once its bytes are out, without waiting for its stream to end: a read of a

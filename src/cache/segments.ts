@@ -10,13 +10,15 @@ import type { ByteRange } from "../http/range.js";
 const MiB = 1024 * 1024;
 
 /**
- * Segment size. 8 MiB: measured under Viceroy (docs/mp3.md, `npm run bench -- --sweep`), the
- * cold time to first byte does not depend on it (segments stream while they are inserted), a
- * full cached download loses throughput below 4 MiB (one lookup and one stream per segment) and
- * a cold full download loses it below 2 MiB (one origin round trip per segment); above 8 MiB the
- * only change is that a seek into a cold part of an episode fetches more bytes it may not need.
+ * Segment size: 2 MiB. Measured under Viceroy (`npm run bench -- --sweep`, docs/mp3.md): a seek
+ * into a cold part of an episode waits on average for half a segment to arrive from the origin
+ * before its first byte (mean cold-seek time to first byte 12 ms at 1 MiB, 18-20 ms at 2 MiB,
+ * 29 ms at 4 MiB, 30-43 ms at 8 MiB), while full downloads, cold or cached, showed no size
+ * effect above the noise once segments are opened ahead (src/cache/segment-stream.ts). 2 MiB
+ * keeps the seek penalty small and, with 4 segments opened ahead, keeps 8 MiB in flight: enough
+ * to hide an origin round trip of ~50 ms at ~100 MB/s, what R2 gives a POP far from it.
  */
-export const segmentBytes = 8 * MiB;
+export const segmentBytes = 2 * MiB;
 
 /** A slice of one segment: `start`/`end` are offsets inside the segment, inclusive. */
 export interface SegmentSlice {

@@ -97,6 +97,18 @@ describe("origin requests for ranges", () => {
     expect(await originSegmentStarts()).toEqual(segmentStarts(start, end));
   });
 
+  it("8 concurrent clients downloading a cold multi-segment episode in full: one origin request per segment", async () => {
+    const object = testObject("concurrent-full", 3 * segmentBytes + 1000, 302);
+    await putObject(object);
+    await resetOrigins();
+    const clients = await Promise.all(Array.from({ length: 8 }, () => streamFrom(object.path, { expect: { fixture: object, start: 0 } })));
+    for (const res of clients) {
+      expect(res.status).toBe(200);
+      expect(res.complete && res.mismatchAt === -1 && res.bytes === object.size).toBe(true);
+    }
+    expect(await originSegmentStarts()).toEqual(segmentStarts(0, object.size - 1));
+  });
+
   it("HEAD on a cold object: one origin request (the first segment, which is kept), then GET needs none", async () => {
     const cover = { path: "/uploads/covers/the-changelog-original.png", size: 48_611, contentType: "image/png" };
     const head = await fetchWhole(cover.path, { method: "HEAD" });

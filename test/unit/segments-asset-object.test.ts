@@ -1,0 +1,109 @@
+import { describe, expect, it } from "vitest";
+import {
+  answerFreshSeconds,
+  decodeMetadata,
+  encodeMetadata,
+  readSegmentAnswer,
+  type StoredObject,
+} from "../../src/cache/asset-object.js";
+import { cacheTimes } from "../../src/config/cache-times.js";
+
+const segment = 1000;
+const r2 = (extra: Record<string, string>) =>
+  new Headers({ etag: '"e1"', "last-modified": "Wed, 21 Oct 2015 07:28:00 GMT", "content-type": "audio/mpeg", ...extra });
+
+describe("readSegmentAnswer: what an origin answer to a segment request tells the store", () => {
+  it("206 for the segment asked: the object and that segment", () => {
+    const read = readSegmentAnswer(206, r2({ "content-range": "bytes 1000-1999/2500", "surrogate-key": "ep-1 show-2" }), 1, segment);
+    expect(read).toEqual({
+      kind: "object",
+      segment: 1,
+      object: {
+        kind: "object",
+        size: 2500,
+        etag: '"e1"',
+        lastModified: "Wed, 21 Oct 2015 07:28:00 GMT",
+        version: 'etag:"e1"',
+        headers: { "content-type": "audio/mpeg" },
+        times: cacheTimes.assets,
+        surrogateKeys: ["ep-1", "show-2"],
+      },
+    });
+  });
+
+  it("the last, shorter segment", () => {
+    expect(readSegmentAnswer(206, r2({ "content-range": "bytes 2000-2499/2500" }), 2, segment)).toMatchObject({ kind: "object", segment: 2 });
+  });
+
+  it("416 (the asked segment starts past the end): the object's size, no segment", () => {
+    expect(readSegmentAnswer(416, r2({ "content-range": "bytes */2500" }), 5, segment)).toMatchObject({
+      kind: "object",
+      segment: null,
+      object: { size: 2500 },
+    });
+  });
+
+  it("200 for a small object (Range ignored): the whole object is segment 0", () => {
+    expect(readSegmentAnswer(200, r2({ "content-length": "700" }), 0, segment)).toMatchObject({ kind: "object", segment: 0, object: { size: 700 } });
+    expect(readSegmentAnswer(200, r2({ "content-length": "0" }), 0, segment)).toMatchObject({ kind: "object", segment: null, object: { size: 0 } });
+  });
+
+  it("200 for an object larger than a segment, or a Content-Range that is not the segment: pass through", () => {
+    expect(readSegmentAnswer(200, r2({ "content-length": "5000" }), 0, segment)).toEqual({ kind: "pass", reason: "origin-ignored-range" });
+    expect(readSegmentAnswer(206, r2({ "content-range": "bytes 0-499/2500" }), 0, segment)).toEqual({ kind: "pass", reason: "origin-content-range" });
+    expect(readSegmentAnswer(206, r2({ "content-range": "bytes 1000-1999/2500" }), 0, segment)).toMatchObject({ kind: "pass" });
+    expect(readSegmentAnswer(206, r2({}), 0, segment)).toMatchObject({ kind: "pass" });
+  });
+
+  it("objects the cache policy refuses, or without any validator, pass through", () => {
+    const range = { "content-range": "bytes 0-999/2500" };
+    expect(readSegmentAnswer(206, r2({ ...range, "cache-control": "private" }), 0, segment)).toEqual({ kind: "pass", reason: "cache-control-private" });
+    expect(readSegmentAnswer(206, r2({ ...range, "set-cookie": "a=b" }), 0, segment)).toEqual({ kind: "pass", reason: "set-cookie" });
+    expect(readSegmentAnswer(206, new Headers(range), 0, segment)).toEqual({ kind: "pass", reason: "no-validator" });
+  });
+
+  it("Surrogate-Control max-age sets the object's fresh time", () => {
+    const read = readSegmentAnswer(206, r2({ "content-range": "bytes 0-999/2500", "surrogate-control": "max-age=300" }), 0, segment);
+    expect(read.kind === "object" && read.object.times.fresh).toBe(300);
+  });
+
+  it("a 404 is kept whole, fresh for a minute, never served stale while revalidating", () => {
+    const read = readSegmentAnswer(404, new Headers({ "content-type": "text/plain", "content-length": "17" }), 0, segment);
+    expect(read).toEqual({
+      kind: "answer",
+      answer: {
+        kind: "answer",
+        status: 404,
+        headers: { "content-type": "text/plain" },
+        times: { fresh: answerFreshSeconds, staleWhileRevalidate: 0, staleIfError: cacheTimes.assets.staleIfError },
+        surrogateKeys: [],
+      },
+    });
+  });
+
+  it("answers that may not be stored, or whose size is unknown or large, pass through", () => {
+    expect(readSegmentAnswer(403, new Headers({ "content-length": "10" }), 0, segment)).toMatchObject({ kind: "pass" });
+    expect(readSegmentAnswer(502, new Headers({ "content-length": "10" }), 0, segment)).toMatchObject({ kind: "pass", reason: "status-5xx" });
+    expect(readSegmentAnswer(404, new Headers(), 0, segment)).toEqual({ kind: "pass", reason: "answer-body-size" });
+    expect(readSegmentAnswer(404, new Headers({ "content-length": String(1 << 20) }), 0, segment)).toEqual({ kind: "pass", reason: "answer-body-size" });
+  });
+});
+
+describe("stored metadata", () => {
+  it("round-trips, and refuses anything else", () => {
+    const object: StoredObject = {
+      kind: "object",
+      size: 12,
+      etag: '"x"',
+      lastModified: null,
+      version: 'etag:"x"',
+      headers: {},
+      times: cacheTimes.assets,
+      surrogateKeys: ["k"],
+    };
+    expect(decodeMetadata(encodeMetadata(object))).toEqual({ v: 1, ...object });
+    expect(decodeMetadata("")).toBeNull();
+    expect(decodeMetadata('{"v":2,"kind":"object","size":1,"version":"a"}')).toBeNull();
+    expect(decodeMetadata('{"v":1,"kind":"object","size":-1.5,"version":"a"}')).toBeNull();
+  });
+});
