@@ -21,6 +21,8 @@ import { startLocalEdge, type LocalEdge } from "./local-edge.js";
 import { mp3s, type Fixture } from "./origins/fixtures.js";
 import { startLocalOrigins, type LocalOrigins } from "./origins/local-origins.js";
 import { projectRoot } from "./origins/r2.js";
+import { prefetchSegments } from "../src/cache/segment-stream.js";
+import { segmentBytes, segmentCount, segmentRange } from "../src/cache/segments.js";
 
 const MiB = 1024 * 1024;
 const args = process.argv.slice(2);
@@ -251,6 +253,27 @@ async function passThroughRun(base: string): Promise<Figures> {
   return { start, seek, seekAgain: again.firstByteMs, full: mbps(full), cachedFull: mbps(second), rssGrowth: 0 };
 }
 
+/**
+ * The local origin alone, no Compute program: the 120 MB episode as the edge asks for it when
+ * nothing is cached (one request per segment, as many at a time as the edge opens ahead). This is
+ * the ceiling of the edge's first-request figure here: each request costs the local R2 (Node
+ * front plus workerd) milliseconds of CPU on this machine, which R2 itself does not.
+ */
+async function originCeiling(origins: LocalOrigins): Promise<number> {
+  const base = `http://127.0.0.1:${origins.ports.assets}`;
+  const started = performance.now();
+  let next = 0;
+  const worker = async () => {
+    for (let index = next++; index < segmentCount(big.size); index = next++) {
+      const range = segmentRange(index, big.size);
+      await timedGet(base, big.path, { range: `bytes=${range.start}-${range.end}` });
+    }
+  };
+  await Promise.all(Array.from({ length: prefetchSegments }, worker));
+  await originRequestCount(origins);
+  return big.size / MiB / ((performance.now() - started) / 1000);
+}
+
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join("   ")).join("\n");
@@ -261,6 +284,8 @@ async function mainTable(origins: LocalOrigins): Promise<void> {
   const passWasm = buildPassThrough();
   const edgeRuns: Figures[] = [];
   for (let r = 0; r < runs; r++) edgeRuns.push(await edgeRun(origins, edgeWasm));
+  const ceiling: number[] = [];
+  for (let r = 0; r < runs; r++) ceiling.push(await originCeiling(origins));
   const pass = await startEdge(origins, passWasm, "passthrough");
   const passRuns: Figures[] = [];
   try {
@@ -284,6 +309,8 @@ async function mainTable(origins: LocalOrigins): Promise<void> {
   console.log(`\n${table(rows)}\n`);
   console.log(
     "time to first byte: lower is better (ratio > 1: the edge is slower); MB/s: higher is better.\n" +
+      `The local origin alone, 120 MB in ${segmentBytes / MiB} MiB ranges, ${prefetchSegments} at a time (no Compute): ` +
+      `${median(ceiling).toFixed(0)} MB/s, the ceiling of the first-request figure on this machine.\n` +
       `Viceroy RSS change over three cached 120 MB downloads: ${edgeRuns.map((r) => r.rssGrowth.toFixed(1)).join(", ")} MiB` +
       " (the cache itself lives in Viceroy's memory; a download adds nothing)\n",
   );

@@ -129,6 +129,9 @@ export function streamPlan(plan: readonly PlannedPiece[], open: SliceOpener, opt
         await reader?.cancel(reason);
       },
     },
+    // Pull only when the response asks: nothing is held back, so when a segment fails the client
+    // has every byte read before it (a read-ahead chunk would be dropped with the error), and a
+    // read-ahead measured no faster above the noise.
     { highWaterMark: 0 },
   );
 }

@@ -160,7 +160,7 @@ describe("answers other than the object", () => {
     expect(await originSegmentStarts()).toEqual([0]);
   });
 
-  it("an origin that dies mid-segment: the client got the first bytes already and sees a cut, never wrong bytes; then the segment is whole again", async () => {
+  it("an origin that dies mid-segment: the client sees a cut, never wrong or padded bytes; then the segment is whole again", async () => {
     const object = testObject("cut-mid-segment", segmentBytes + 1000, 301);
     await putObject(object);
     await resetOrigins();
@@ -169,7 +169,6 @@ describe("answers other than the object", () => {
     expect(cut.status).toBe(200);
     expect(cut.headers["content-length"]).toBe(String(object.size));
     expect(cut.complete).toBe(false);
-    expect(cut.bytes).toBeGreaterThan(0);
     expect(cut.bytes).toBeLessThan(object.size);
     expect(cut.mismatchAt).toBe(-1);
 

@@ -5,7 +5,8 @@
 
 import { beforeEach, describe, expect, it } from "vitest";
 import { mp3s } from "../../scripts/origins/fixtures.js";
-import { segmentBytes, segmentIndexOf } from "../../src/cache/segments.js";
+import { prefetchSegments } from "../../src/cache/segment-stream.js";
+import { segmentBytes, segmentCount, segmentIndexOf } from "../../src/cache/segments.js";
 import { originRequests, resetOrigins } from "./support/edge.js";
 import { rangesSeen, streamFrom } from "./mp3-support.js";
 
@@ -57,8 +58,17 @@ describe("the 300 MB episode", () => {
     expect(starts.sort((a, b) => a - b)).toEqual([middle, middle + 1, middle + 2].map((i) => i * segmentBytes));
   });
 
-  it("in full: 200, every byte, Content-Length of the whole episode", slow, async () => {
-    const res = await streamFrom(huge.path, { expect: { fixture: huge, start: 0 } });
+  it("in full: 200, every byte, Content-Length of the whole episode, streamed as it arrives", slow, async () => {
+    // When the first byte reaches the client, the edge has asked the origin for a few segments
+    // only (the one being sent and those opened ahead), not for the whole episode.
+    let askedAtFirstByte = -1;
+    const atFirstByte = async () => {
+      askedAtFirstByte = (await originRequests("assets")).length;
+    };
+    const res = await streamFrom(huge.path, { expect: { fixture: huge, start: 0 }, atFirstByte });
+    expect(askedAtFirstByte).toBeGreaterThan(0);
+    expect(askedAtFirstByte).toBeLessThanOrEqual(3 * (1 + prefetchSegments));
+    expect(segmentCount(huge.size)).toBeGreaterThan(100);
     expect(res.status).toBe(200);
     expect(res.headers["content-length"]).toBe(String(huge.size));
     expect(res.complete).toBe(true);

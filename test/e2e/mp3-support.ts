@@ -27,6 +27,8 @@ export interface StreamOptions {
   readonly headers?: Record<string, string>;
   /** Compare the body, as it arrives, with these bytes of the fixture (from `start`). */
   readonly expect?: { readonly fixture: Fixture; readonly start: number };
+  /** Called at the first body byte, with the response paused until it settles. */
+  readonly atFirstByte?: () => Promise<void>;
 }
 
 /** One request to the edge on the assets host; the body is checked and dropped as it streams. */
@@ -54,7 +56,13 @@ export function streamFrom(path: string, options: StreamOptions = {}): Promise<S
           resolve({ status: res.statusCode ?? 0, headers: res.headers, bytes, complete, mismatchAt, firstByteAt, endAt: performance.now() - sent });
         };
         res.on("data", (chunk: Buffer) => {
-          if (firstByteAt < 0) firstByteAt = performance.now() - sent;
+          if (firstByteAt < 0) {
+            firstByteAt = performance.now() - sent;
+            if (options.atFirstByte) {
+              res.pause();
+              options.atFirstByte().then(() => res.resume(), () => res.resume());
+            }
+          }
           if (options.expect && mismatchAt < 0) {
             const from = options.expect.start + bytes;
             const expected = fixtureBytes(options.expect.fixture, from, Math.min(from + chunk.length, options.expect.fixture.size));
