@@ -117,5 +117,5 @@ export const storeKeys = {
     `asset-segment v1 ${segment} ${index} ${version} ${objectKey}`,
 };
 
-/** Core Cache keys are limited (8135 characters in js-compute, 4 KiB in Viceroy); longer ones pass. */
+/** Core Cache keys are at most 4 KiB (Fastly and Viceroy; js-compute checks 8135 characters): longer ones pass. */
 export const maxKeyLength = 4000;

@@ -1,7 +1,8 @@
 // The segmented asset store on Core Cache: one entry per object (its metadata, or a stored
 // non-2xx answer) and one per segment of one version of it. Misses are transactional, so
 // concurrent clients make one origin request per segment and read it while it is inserted
-// (https://www.fastly.com/documentation/guides/concepts/edge-state/cache/#request-collapsing).
+// (https://developer.fastly.com/learning/concepts/request-collapsing/, Core Cache API:
+// https://www.fastly.com/documentation/reference/compute/sdks/rust/fastly/cache/core/).
 // Bytes never pass through JavaScript here: origin bodies are appended to cache inserts by
 // the host, and reads are host-backed streams of one segment each.
 
