@@ -5,10 +5,11 @@ import type { Decision } from "./decision.js";
 import type { EdgeRequest } from "./edge-request.js";
 import { health } from "./rules/health.js";
 import { originRouting } from "./rules/origin-routing.js";
+import { purgeRule } from "./rules/purge.js";
 
 export type Rule = (req: EdgeRequest) => Decision | null;
 
-export const rules: readonly Rule[] = [health];
+export const rules: readonly Rule[] = [health, purgeRule];
 
 export function decide(req: EdgeRequest): Decision {
   for (const rule of rules) {

@@ -9,6 +9,9 @@ import type { Duplex } from "node:stream";
 const page = (title: string) =>
   `<!doctype html><html><head><title>${title}</title></head><body><h1>${title}</h1></body></html>\n`;
 
+/** How many times /cacheable served each exact URL (path and query). */
+const served = new Map<string, number>();
+
 export function appHandler(req: IncomingMessage, res: ServerResponse): void {
   const url = new URL(req.url ?? "/", "http://app.local");
   const html = { "content-type": "text/html; charset=utf-8" };
@@ -32,6 +35,23 @@ export function appHandler(req: IncomingMessage, res: ServerResponse): void {
     }
     case "/fail":
       return void res.writeHead(500, { "content-type": "text/plain" }).end("app failed on purpose\n");
+    case "/cacheable": {
+      // A cacheable page whose body says how often the origin served this exact URL, with
+      // Surrogate-Control / Surrogate-Key taken from the query (sc=, sk=) and a stable ETag
+      // so revalidations can be answered 304.
+      const count = (served.get(req.url ?? "") ?? 0) + 1;
+      served.set(req.url ?? "", count);
+      const headers: Record<string, string> = { ...html, etag: '"stable"', "cache-control": "public, max-age=30" };
+      const sc = url.searchParams.get("sc");
+      const sk = url.searchParams.get("sk");
+      if (sc) headers["surrogate-control"] = sc;
+      if (sk) headers["surrogate-key"] = sk;
+      if (req.headers["if-none-match"] === '"stable"' && url.searchParams.get("revalidate") !== "full") {
+        return void res.writeHead(304, headers).end();
+      }
+      res.writeHead(200, headers);
+      return void res.end(req.method === "HEAD" ? undefined : `served ${count}\n`);
+    }
     case "/surrogate":
       res.writeHead(200, {
         ...html,
