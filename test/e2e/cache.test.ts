@@ -150,7 +150,7 @@ describe("stale-while-revalidate", () => {
 describe("purge", () => {
   it("refuses a PURGE without the token or with a wrong one, and keeps the object", async () => {
     await send("/news/feed");
-    for (const headers of [{}, { "purge-token": "wrong" }]) {
+    for (const headers of [{}, { "purge-token": "wrong" }] as Record<string, string>[]) {
       const res = await send("/news/feed", { method: "PURGE", headers });
       expect(res.status).toBe(401);
       expect(res.text()).toMatch(/Purge-Token/);
