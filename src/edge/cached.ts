@@ -140,6 +140,20 @@ async function fill(
   } catch (error) {
     console.error(`cache fill of ${key} abandoned: ${String(error)}`);
     writer.abandon();
+    evict(key);
+  }
+}
+
+/**
+ * Overwrites a key with an empty, already-expired entry that carries no metadata of ours, so the
+ * next lookup treats it as a miss. Production drops an abandoned insert by itself; Viceroy keeps
+ * it, found but with an errored body, which would be served as an empty 200.
+ */
+function evict(key: string): void {
+  try {
+    CoreCache.insert(key, { maxAge: 0, userMetadata: "" }).close();
+  } catch (error) {
+    console.error(`could not evict ${key}: ${String(error)}`);
   }
 }
 
