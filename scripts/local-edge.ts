@@ -16,14 +16,22 @@ export interface LocalEdge {
   stop(): Promise<void>;
 }
 
-/** fastly.toml with its local backends pointed at `ports`. */
-export function localManifest(ports: OriginPorts): string {
+/** Shorter origin timeouts for tests that wait for one to fire. */
+export interface TimeoutOverrides {
+  readonly firstByteTimeoutMs?: number;
+  readonly betweenBytesTimeoutMs?: number;
+}
+
+/** fastly.toml with its local backends pointed at `ports` (and, for tests, shorter timeouts). */
+export function localManifest(ports: OriginPorts, timeouts: TimeoutOverrides = {}): string {
   const manifest = parse(readFileSync(join(projectRoot, "fastly.toml"), "utf8")) as Record<string, any>;
-  const backends = manifest.local_server.backends as Record<string, { url: string }>;
+  const backends = manifest.local_server.backends as Record<string, Record<string, unknown>>;
   for (const [name, backend] of Object.entries(backends)) {
     const port = ports[name as keyof OriginPorts];
     if (port === undefined) throw new Error(`no local port for backend ${name}`);
     backend.url = `http://127.0.0.1:${port}`;
+    if (timeouts.firstByteTimeoutMs) backend.first_byte_timeout_ms = timeouts.firstByteTimeoutMs;
+    if (timeouts.betweenBytesTimeoutMs) backend.between_bytes_timeout_ms = timeouts.betweenBytesTimeoutMs;
   }
   return stringify(manifest);
 }
@@ -37,10 +45,11 @@ export async function startLocalEdge(options: {
   /** Also echo Viceroy's output to this process's stdout. */
   echo?: boolean;
   env?: NodeJS.ProcessEnv;
+  timeouts?: TimeoutOverrides;
 }): Promise<LocalEdge> {
   const viceroy = ensureViceroy();
   mkdirSync(dirname(options.manifestPath), { recursive: true });
-  writeFileSync(options.manifestPath, localManifest(options.ports));
+  writeFileSync(options.manifestPath, localManifest(options.ports, options.timeouts));
   const child = spawn(viceroy, ["-C", options.manifestPath, "--addr", options.addr, join(projectRoot, "bin", "main.wasm")], {
     cwd: projectRoot,
     env: { ...process.env, ...options.env },

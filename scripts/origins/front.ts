@@ -18,6 +18,7 @@ export interface RecordedRequest {
  * - `hang`: accept the request and never answer (tests the first-byte timeout);
  * - `reset-after`: send headers and `bytes` body bytes, then destroy the connection;
  * - `delay`: wait `ms` before handling normally;
+ * - `stall-after`: send headers and `bytes` body bytes, then nothing more (connection kept open);
  * - `down`: stop listening at once (connections refused) until the faults are cleared.
  */
 export type Fault =
@@ -25,6 +26,7 @@ export type Fault =
   | { readonly mode: "hang"; readonly path?: string; readonly times?: number }
   | { readonly mode: "reset-after"; readonly bytes: number; readonly path?: string; readonly times?: number }
   | { readonly mode: "delay"; readonly ms: number; readonly path?: string; readonly times?: number }
+  | { readonly mode: "stall-after"; readonly bytes: number; readonly path?: string; readonly times?: number }
   | { readonly mode: "down" };
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
@@ -107,7 +109,8 @@ export class OriginFront {
         return;
       }
       if (fault?.mode === "delay") await new Promise((r) => setTimeout(r, fault.ms));
-      if (fault?.mode === "reset-after") cutAfter(res, fault.bytes);
+      if (fault?.mode === "reset-after") cutAfter(res, fault.bytes, () => res.socket?.destroy());
+      if (fault?.mode === "stall-after") cutAfter(res, fault.bytes, () => undefined);
       await this.handler(req, res);
     } catch (error) {
       if (!res.headersSent) res.writeHead(500).end(`local origin error: ${String(error)}\n`);
@@ -116,11 +119,11 @@ export class OriginFront {
   }
 }
 
-/** Lets `bytes` body bytes through, then destroys the connection mid-body. */
-function cutAfter(res: ServerResponse, bytes: number): void {
+/** Lets `bytes` body bytes through, then nothing more; `then` runs once they are out. */
+function cutAfter(res: ServerResponse, bytes: number, then: () => void): void {
   let left = bytes;
   const write = res.write.bind(res) as (chunk: unknown, ...rest: unknown[]) => boolean;
-  const cut = () => setImmediate(() => res.socket?.destroy());
+  const cut = () => setImmediate(then);
   res.write = ((chunk: unknown, ...rest: unknown[]) => {
     const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
     if (left <= 0) return false;

@@ -15,10 +15,12 @@ import {
   storedResponseFrom,
   type StoredResponse,
 } from "../cache/stored-response.js";
+import { origins } from "../config/origins.js";
 import type { CachePlacement, ToOrigin } from "../decision.js";
+import { statusWithoutAnswer } from "../http/origin-failure.js";
 import type { RequestContext } from "./context.js";
 import { originUnavailable } from "./origin-fetch.js";
-import { fetchWithRetry } from "./origin-retry.js";
+import { fetchWithRetry, type OriginResult } from "./origin-retry.js";
 import type { Served } from "./served.js";
 
 type Cacheable = ToOrigin & { cache: CachePlacement };
@@ -56,12 +58,12 @@ export async function serveCached(ctx: RequestContext, decision: Cacheable): Pro
   if (!state.mustInsertOrUpdate()) {
     // Another request holds the obligation and gave up; this one goes to the origin alone.
     const result = await fetchWithRetry(ctx, decision, { method: "GET", drop: clientOnlyHeaders });
-    return answerUncached(ctx, decision, result.response, { state: "miss", fwd: "uri-miss", origin: decision.origin });
+    return answerUncached(ctx, decision, result, { state: "miss", fwd: "uri-miss", origin: decision.origin });
   }
   const result = await fetchWithRetry(ctx, decision, { method: "GET", drop: clientOnlyHeaders });
   if (!result.ok) {
     tx.cancel();
-    return answerUncached(ctx, decision, result.response, {
+    return answerUncached(ctx, decision, result, {
       state: "miss",
       fwd: "uri-miss",
       origin: decision.origin,
@@ -82,7 +84,12 @@ function store(
   const policy = storePolicy(decision.origin, upstream.status, upstream.headers);
   if (!policy.store) {
     tx.cancel();
-    return answerUncached(ctx, decision, upstream, { state: "miss", fwd, origin: decision.origin, note: policy.reason });
+    return answerUncached(
+      ctx,
+      decision,
+      { ok: true, response: upstream },
+      { state: "miss", fwd, origin: decision.origin, note: policy.reason },
+    );
   }
   const stored = storedResponseFrom(upstream.status, upstream.headers, policy.times);
   const [writer, entry] = tx.insertAndStreamBack(insertOptions(decision, stored, policy.surrogateKeys, upstream));
@@ -239,14 +246,18 @@ function fromCache(
   return { response: new Response(entry.body(), { status: stored.status, headers }), cache };
 }
 
-/** An origin answer that is not stored: passed as it is, or a short 503 when there was none. */
+/** An origin answer that is not stored: passed as it is, or a short 503/504 when there was none. */
 function answerUncached(
   ctx: RequestContext,
   decision: Cacheable,
-  upstream: Response | null,
+  result: OriginResult,
   cache: CacheOutcome,
 ): Served {
-  if (!upstream) return { response: originUnavailable(decision.origin), cache };
+  const upstream = result.response;
+  if (!upstream) {
+    const status = result.ok ? 503 : statusWithoutAnswer(result.failure, origins[decision.origin]);
+    return { response: originUnavailable(decision.origin, status), cache };
+  }
   const body = ctx.req.method === "HEAD" ? null : upstream.body;
   if (ctx.req.method === "HEAD") void upstream.body?.cancel();
   return { response: new Response(body, { status: upstream.status, headers: upstream.headers }), cache };

@@ -1,30 +1,44 @@
-// Origin fetches for cacheable requests: retried once on a 5xx or a connection failure (spec,
-// Caching), so one bad answer from Fly or R2 does not reach a listener.
+// Origin fetches for cacheable requests: retried once on a 5xx or an instant connection failure
+// (spec, Caching), so one bad answer from Fly or R2 does not reach a listener; a timeout is not
+// retried (src/http/origin-failure.ts).
 
+import { origins } from "../config/origins.js";
 import type { ToOrigin } from "../decision.js";
+import { worthRetrying, type OriginFailure } from "../http/origin-failure.js";
 import type { RequestContext } from "./context.js";
 import { fetchFromOrigin, type OriginFetchOptions } from "./origin-fetch.js";
 
 export type OriginResult =
   | { readonly ok: true; readonly response: Response }
-  /** Both tries failed: the last 5xx answer if there was one, else null (connection failure). */
-  | { readonly ok: false; readonly response: Response | null; readonly error: string };
+  /** Every try failed: the last 5xx answer if there was one, else null, and why. */
+  | { readonly ok: false; readonly response: Response | null; readonly failure: OriginFailure };
 
 export async function fetchWithRetry(
   ctx: RequestContext,
   decision: Pick<ToOrigin, "origin" | "originPath">,
   options: OriginFetchOptions = {},
 ): Promise<OriginResult> {
-  let last: OriginResult = { ok: false, response: null, error: "not tried" };
-  for (let attempt = 1; attempt <= 2; attempt++) {
-    if (!last.ok && last.response) await last.response.body?.cancel();
-    try {
-      const response = await fetchFromOrigin(ctx, decision, options);
-      if (response.status < 500) return { ok: true, response };
-      last = { ok: false, response, error: `status ${response.status}` };
-    } catch (error) {
-      last = { ok: false, response: null, error: String(error) };
-    }
+  const origin = origins[decision.origin];
+  let result = await attempt(ctx, decision, options);
+  if (!result.ok && worthRetrying(result.failure, origin)) {
+    await result.response?.body?.cancel();
+    result = await attempt(ctx, decision, options);
   }
-  return last;
+  return result;
+}
+
+async function attempt(
+  ctx: RequestContext,
+  decision: Pick<ToOrigin, "origin" | "originPath">,
+  options: OriginFetchOptions,
+): Promise<OriginResult> {
+  const started = Date.now();
+  try {
+    const response = await fetchFromOrigin(ctx, decision, options);
+    if (response.status < 500) return { ok: true, response };
+    return { ok: false, response, failure: { kind: "status", status: response.status } };
+  } catch (error) {
+    console.error(`origin ${decision.origin} failed after ${Date.now() - started} ms: ${String(error)}`);
+    return { ok: false, response: null, failure: { kind: "network", elapsedMs: Date.now() - started } };
+  }
 }

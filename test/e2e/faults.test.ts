@@ -3,7 +3,7 @@
 
 import { randomUUID } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { injectFault, originRequests, resetOrigins, send } from "./support/edge.js";
+import { edge, injectFault, originRequests, resetOrigins, send } from "./support/edge.js";
 
 beforeEach(resetOrigins);
 afterEach(resetOrigins);
@@ -72,7 +72,7 @@ describe("origin 5xx", () => {
 describe("origin breaks off mid-body", () => {
   it("never stores the truncated body as complete", async () => {
     const path = "/feeds/A1D5691802E8D20DEA94C6E9821AFBB2";
-    await send(path, { method: "PURGE", headers: { "purge-token": (await import("./support/edge.js")).edge().purgeToken } });
+    await send(path, { method: "PURGE", headers: { "purge-token": edge().purgeToken } });
     await resetOrigins();
     await injectFault("feeds", { mode: "reset-after", bytes: 40, times: 1 });
     await send(path).catch(() => null);
@@ -81,5 +81,37 @@ describe("origin breaks off mid-body", () => {
     expect(res.status).toBe(200);
     expect(res.text()).toMatch(/<\/rss>\n$/);
     expect((await originRequests("feeds")).length).toBe(2);
+  });
+});
+
+describe("origin timeouts (this run's backends wait 2 s; production's 15 s first byte, 10 s between bytes)", () => {
+  it("no first byte: a 504 of the edge's own once the timeout fires, not retried", async () => {
+    await injectFault("app", { mode: "hang", path: "/cacheable", times: 2 });
+    const started = Date.now();
+    const res = await send(`/cacheable?id=${unique()}`);
+    const elapsed = Date.now() - started;
+    expect(res.status).toBe(504);
+    expect(res.text()).toMatch(/did not answer in time/);
+    expect(await originRequests("app")).toHaveLength(1);
+    // Bounded by the configured timeout, not a hang (generous slack for a loaded machine).
+    expect(elapsed).toBeGreaterThanOrEqual(edge().originTimeoutMs - 100);
+    expect(elapsed).toBeLessThan(edge().originTimeoutMs * 2 + 5_000);
+  });
+
+  it("no first byte on a pass request: 504 as well", async () => {
+    await injectFault("app", { mode: "hang", path: "/login" });
+    const res = await send("/login", { method: "POST", body: "x" });
+    expect(res.status).toBe(504);
+  });
+
+  it("a body that stalls mid-way is cut for that client and never stored", async () => {
+    const path = "/spotlight/feed";
+    await injectFault("feeds", { mode: "stall-after", bytes: 30, times: 1 });
+    const first = await send(path).catch((error: Error) => error);
+    if (!(first instanceof Error)) expect(first.body.length).toBeLessThan(100);
+    const second = await send(path);
+    expect(second.status).toBe(200);
+    expect(second.text()).toMatch(/<\/rss>\n$/);
+    expect(await originRequests("feeds")).toHaveLength(2);
   });
 });
