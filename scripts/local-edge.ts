@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { parse, stringify } from "smol-toml";
+import { appUploads } from "../src/config/origins.js";
 import type { OriginPorts } from "./origins/local-origins.js";
 import { projectRoot } from "./origins/r2.js";
 import { ensureViceroy } from "./viceroy.js";
@@ -27,7 +28,7 @@ export function localManifest(ports: OriginPorts, timeouts: TimeoutOverrides = {
   const manifest = parse(readFileSync(join(projectRoot, "fastly.toml"), "utf8")) as Record<string, any>;
   const backends = manifest.local_server.backends as Record<string, Record<string, unknown>>;
   for (const [name, backend] of Object.entries(backends)) {
-    const port = ports[name as keyof OriginPorts];
+    const port = ports[(name === appUploads.name ? appUploads.origin : name) as keyof OriginPorts];
     if (port === undefined) throw new Error(`no local port for backend ${name}`);
     backend.url = `http://127.0.0.1:${port}`;
     if (timeouts.firstByteTimeoutMs) backend.first_byte_timeout_ms = timeouts.firstByteTimeoutMs;

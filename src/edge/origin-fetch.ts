@@ -3,7 +3,7 @@
 // because the edge keeps its own cache in Core Cache.
 
 import { CacheOverride } from "fastly:cache-override";
-import { origins } from "../config/origins.js";
+import { backendFor, origins } from "../config/origins.js";
 import type { ToOrigin } from "../decision.js";
 import { originRequestHeaders } from "../http/origin-request.js";
 import type { RequestContext } from "./context.js";
@@ -28,11 +28,12 @@ export function fetchFromOrigin(
   const headers = originRequestHeaders(ctx.req, ctx.requestId);
   for (const name of options.drop ?? []) headers.delete(name);
   for (const [name, value] of Object.entries(options.headers ?? {})) headers.set(name, value);
+  const method = options.method ?? ctx.req.method;
   return fetch(`https://${origin.host}${options.path ?? decision.originPath}`, {
-    method: options.method ?? ctx.req.method,
+    method,
     headers,
     body: options.body ?? null,
-    backend: origin.name,
+    backend: backendFor(origin.name, method),
     cacheOverride: new CacheOverride("pass"),
   });
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { parse } from "smol-toml";
 import { describe, expect, it } from "vitest";
-import { origins } from "../../src/config/origins.js";
+import { appUploads, backendFor, origins } from "../../src/config/origins.js";
 import { localManifest } from "../../scripts/local-edge.js";
 
 const manifest = parse(readFileSync("fastly.toml", "utf8")) as any;
@@ -17,10 +17,22 @@ describe("fastly.toml", () => {
     }
   });
 
+  it("sends app uploads through their own backend with the 300 s first-byte timeout", () => {
+    const uploads = manifest.local_server.backends[appUploads.name];
+    expect(uploads.first_byte_timeout_ms).toBe(appUploads.firstByteTimeout);
+    expect(uploads.url).toBe(manifest.local_server.backends.app.url);
+    expect(manifest.setup.backends[appUploads.name].address).toBe(origins.app.host);
+    expect(backendFor("app", "POST")).toBe("app_uploads");
+    expect(backendFor("app", "PUT")).toBe("app_uploads");
+    expect(backendFor("app", "GET")).toBe("app");
+    expect(backendFor("assets", "PUT")).toBe("assets");
+  });
+
   it("is rewritten for tests with their ports and timeouts", () => {
     const ports = { app: 1, assets: 2, feeds: 3, nightly: 4, control: 5 };
     const rewritten = parse(localManifest(ports, { firstByteTimeoutMs: 2000 })) as any;
     expect(rewritten.local_server.backends.feeds.url).toBe("http://127.0.0.1:3");
+    expect(rewritten.local_server.backends.app_uploads.url).toBe("http://127.0.0.1:1");
     expect(rewritten.local_server.backends.app.first_byte_timeout_ms).toBe(2000);
     expect(rewritten.local_server.backends.app.between_bytes_timeout_ms).toBe(origins.app.betweenBytesTimeout);
   });
