@@ -7,7 +7,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse } from "smol-toml";
 import { describe, expect, it } from "vitest";
-import { originNames, origins } from "../../src/config/origins.js";
+import { appUploads, originNames, origins } from "../../src/config/origins.js";
 
 interface Manifest {
   name: string;
@@ -25,14 +25,16 @@ const read = (file: string) => parse(readFileSync(join(projectRoot, file), "utf8
 const manifests = { production: read("fastly.toml"), staging: read("fastly.staging.toml") };
 
 describe.each(Object.entries(manifests))("%s manifest", (_env, manifest) => {
-  it("creates a backend for every origin the code names, and no other", () => {
-    expect(Object.keys(manifest.setup?.backends ?? {}).sort()).toEqual([...originNames].sort());
+  it("creates a backend for every backend name the code uses, and no other", () => {
+    expect(Object.keys(manifest.setup?.backends ?? {}).sort()).toEqual([...originNames, appUploads.name].sort());
   });
 
-  it("points each backend at the origin's production address over TLS", () => {
+  it("points each backend at its origin's production address over TLS", () => {
     for (const name of originNames) {
       expect(manifest.setup!.backends![name]).toMatchObject({ address: origins[name].host, port: origins[name].port });
     }
+    const app = origins[appUploads.origin];
+    expect(manifest.setup!.backends![appUploads.name]).toMatchObject({ address: app.host, port: app.port });
   });
 
   it("links the edge_secrets store with the purge token and enables WebSockets", () => {
