@@ -12,6 +12,8 @@ export interface RequestContext {
   readonly requestId: string;
   /** Date.now() when the request arrived. */
   readonly startedAt: number;
+  /** performance.now() when the request arrived: elapsed times in microseconds. */
+  readonly startedAtMonotonic: number;
   readonly servedBy: ServedBy;
 }
 
@@ -22,6 +24,7 @@ export function contextFor(event: FetchEvent): RequestContext {
     req,
     requestId: requestIdFor(req.headers, () => crypto.randomUUID()),
     startedAt: Date.now(),
+    startedAtMonotonic: performance.now(),
     servedBy: {
       pop: env("FASTLY_POP") || "local",
       region: env("FASTLY_REGION") || "local",
