@@ -27,17 +27,21 @@ export function withLogging(ctx: RequestContext, served: Served, response: Respo
     write(0, "complete");
     return response;
   }
-  let ended!: () => void;
-  ctx.event.waitUntil(new Promise<void>((resolve) => (ended = resolve)));
-  const body = countingBody(response.body, ({ bytes, delivery }) => {
-    write(bytes, delivery);
-    ended();
-  });
   // A counted body is a stream the program writes, which the platform would send chunked; keep
   // the Content-Length the response already had (a download client needs it for progress and to
   // notice a short body), so framing stays exactly what it was without counting.
   const length = response.headers.get("content-length");
-  const manualFramingHeaders = length !== null && /^\d+$/.test(length);
+  const manualFramingHeaders = length !== null && /^\d{1,15}$/.test(length);
+  let ended!: () => void;
+  ctx.event.waitUntil(new Promise<void>((resolve) => (ended = resolve)));
+  const body = countingBody(
+    response.body,
+    ({ bytes, delivery }) => {
+      write(bytes, delivery);
+      ended();
+    },
+    { declaredBytes: manualFramingHeaders ? Number(length) : null },
+  );
   return new Response(body, {
     status: response.status,
     statusText: response.statusText,

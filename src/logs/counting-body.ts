@@ -23,12 +23,18 @@ export interface BodyEnd {
 export interface CountingOptions {
   /** How often to look for an abandoned stream while the body flows (milliseconds). */
   readonly checkEveryMs?: number;
+  /**
+   * The length the response declared (Content-Length). A body that ends short of it did not
+   * complete: the runtime reports a backend connection that broke off mid-body as a normal end.
+   */
+  readonly declaredBytes?: number | null;
 }
 
 /**
  * A stream that yields `source`'s chunks one read at a time and calls `onEnd` exactly once: when
- * the source is done (`complete`), when the source fails (`failed`, the error passes on), or when
- * the consumer stopped reading or cancelled (`client-gone`).
+ * the source is done (`complete`, or `failed` when it ended short of the declared length), when
+ * the source fails (`failed`, the error passes on), or when the consumer stopped reading or
+ * cancelled (`client-gone`).
  */
 export function countingBody(
   source: ReadableStream<Uint8Array>,
@@ -36,6 +42,7 @@ export function countingBody(
   options: CountingOptions = {},
 ): ReadableStream<Uint8Array> {
   const checkEveryMs = options.checkEveryMs ?? 100;
+  const declared = options.declaredBytes ?? null;
   const reader = source.getReader();
   /** Bytes of chunks the consumer took and then came back from: they have left. */
   let delivered = 0;
@@ -78,7 +85,7 @@ export function countingBody(
         if (ended) return;
         if (result.done) {
           controller.close();
-          end("complete");
+          end(declared === null || delivered === declared ? "complete" : "failed");
           return;
         }
         outstanding = result.value.byteLength;

@@ -51,3 +51,8 @@ export function watchLog(path: string, endpoints: ReadonlySet<string>): LogWatch
     },
   };
 }
+
+/** A user agent no other request of the run carries, to find one request's lines. */
+export function uniqueAgent(label: string): string {
+  return `logs-test/${label}/${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+}

@@ -109,3 +109,19 @@ describe("counting body", () => {
     expect(state.cancelled).toBe(true);
   });
 });
+
+describe("counting body with a declared length", () => {
+  it("a body that ends at the declared length is complete", async () => {
+    const ends: BodyEnd[] = [];
+    const body = countingBody(source([100, 50]).stream, (e) => ends.push(e), { declaredBytes: 150 });
+    await runtimeLikeSend(body);
+    expect(ends).toEqual([{ bytes: 150, delivery: "complete" }]);
+  });
+
+  it("a body that ends short of it (an origin connection that broke off) failed", async () => {
+    const ends: BodyEnd[] = [];
+    const body = countingBody(source([100, 50]).stream, (e) => ends.push(e), { declaredBytes: 1000 });
+    await runtimeLikeSend(body);
+    expect(ends).toEqual([{ bytes: 150, delivery: "failed" }]);
+  });
+});

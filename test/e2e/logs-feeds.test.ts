@@ -1,0 +1,111 @@
+// Feed-request lines under Viceroy: one JSON line per app-host feed request, with the sample's
+// keys in the sample's order, and values from the request, the response and the client address.
+
+import { readFileSync } from "node:fs";
+import { beforeEach, describe, expect, it } from "vitest";
+import { feedObjects } from "../../src/config/feeds.js";
+import { logEndpoints } from "../../src/config/log-endpoints.js";
+import { uniqueAgent, watchLog, type LogWatch } from "../support/viceroy-log.js";
+import { edge, resetOrigins, send } from "./support/edge.js";
+
+const sampleKeys = Object.keys(
+  JSON.parse(readFileSync(new URL("../unit/logs/samples/feed-requests.txt", import.meta.url), "utf8").split("\n")[0]!) as object,
+);
+
+let log: LogWatch;
+beforeEach(async () => {
+  await resetOrigins();
+  log = watchLog(edge().logPath, new Set(logEndpoints.map((e) => e.name)));
+});
+
+async function feedLinesFor(agent: string): Promise<Record<string, unknown>[]> {
+  await log.waitFor((l) => l.endpoint === "requests" && JSON.parse(l.message).user_agent === agent);
+  return log
+    .lines()
+    .filter((l) => l.endpoint === "feeds" && l.message.includes(agent))
+    .map((l) => JSON.parse(l.message) as Record<string, unknown>);
+}
+
+describe("feed request lines", () => {
+  it("a feed request writes one line with the sample's keys, in order, and the response's values", async () => {
+    const agent = uniqueAgent("feed");
+    const res = await send("/podcast/feed?cache_buster=42", { headers: { "user-agent": agent, referer: "https://example.com/" } });
+    expect(res.status).toBe(200);
+    const lines = await feedLinesFor(agent);
+    expect(lines).toHaveLength(1);
+    const line = lines[0]!;
+    expect(Object.keys(line)).toEqual(sampleKeys);
+    expect(line).toMatchObject({
+      client_ip: "127.0.0.1",
+      geo_country: "united states",
+      geo_city: "ashburn",
+      host: "changelog.com",
+      url: "/podcast/feed?cache_buster=42",
+      request_method: "GET",
+      request_protocol: "HTTP/1.1",
+      request_referer: "https://example.com/",
+      request_user_agent: agent,
+      response_status: 200,
+      response_reason: "OK",
+      response_body_size: res.body.length,
+      fastly_server: "cache-localhost-XXX",
+      fastly_is_edge: true,
+    });
+    expect(["HIT", "HIT-STALE", "MISS", "PASS"]).toContain(line.response_state);
+    expect(line.timestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+0000$/);
+    expect(Math.abs(Date.parse(String(line.timestamp).replace("+0000", "Z")) - Date.now())).toBeLessThan(60_000);
+  });
+
+  it("keeps the sample's layout byte for byte around the values", async () => {
+    const agent = uniqueAgent("layout");
+    await send("/gotime/feed", { headers: { "user-agent": agent } });
+    await feedLinesFor(agent);
+    const raw = log.lines().find((l) => l.endpoint === "feeds" && l.message.includes(agent))!.message;
+    expect(raw.startsWith('{     "timestamp": "')).toBe(true);
+    expect(raw.endsWith('"fastly_is_edge": true   }')).toBe(true);
+  });
+
+  it("writes lower-case ASCII geo names, and (null) where the location is unknown", async () => {
+    for (const [from, country, city] of [
+      ["127.0.0.3", "belgium", "woluwe-saint-pierre"],
+      ["127.0.0.2", "(null)", "(null)"],
+    ] as const) {
+      const agent = uniqueAgent(`geo-${from}`);
+      await send("/podcast/feed", { from, headers: { "user-agent": agent } });
+      const [line] = await feedLinesFor(agent);
+      expect(line).toMatchObject({ client_ip: from, geo_country: country, geo_city: city });
+    }
+  });
+
+  it("every feed path of the table, with a trailing slash, and /feeds/<name> gets a line", async () => {
+    const paths = [...Object.keys(feedObjects).map((p) => `${p}/`), "/feeds/A1D5691802E8D20DEA94C6E9821AFBB2"];
+    for (const path of paths) {
+      const agent = uniqueAgent("path");
+      const res = await send(path, { headers: { "user-agent": agent } });
+      const lines = await feedLinesFor(agent);
+      expect(lines, path).toHaveLength(1);
+      expect(lines[0]).toMatchObject({ url: path, response_status: res.status, response_body_size: res.body.length });
+    }
+  });
+
+  it("a conditional feed request that gets 304 logs 0 bytes and its reason", async () => {
+    const first = await send("/jsparty/feed");
+    const agent = uniqueAgent("304");
+    const res = await send("/jsparty/feed", { headers: { "user-agent": agent, "if-none-match": String(first.headers.etag) } });
+    expect(res.status).toBe(304);
+    const [line] = await feedLinesFor(agent);
+    expect(line).toMatchObject({ response_status: 304, response_reason: "Not Modified", response_body_size: 0 });
+  });
+
+  it("no feed line for a request from another Fastly node, nor for app pages or other hosts", async () => {
+    for (const [path, host, headers] of [
+      ["/podcast/feed", "changelog.com", { "fastly-ff": "cache-iad-1-IAD" }],
+      ["/podcast", "changelog.com", {}],
+      ["/podcast/feed", "cdn.changelog.com", {}],
+    ] as const) {
+      const agent = uniqueAgent("nofeed");
+      await send(path, { host, headers: { ...headers, "user-agent": agent } });
+      expect(await feedLinesFor(agent), `${host}${path}`).toEqual([]);
+    }
+  });
+});
