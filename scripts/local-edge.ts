@@ -45,6 +45,8 @@ export async function startLocalEdge(options: {
   logPath?: string;
   /** Also echo Viceroy's output to this process's stdout. */
   echo?: boolean;
+  /** Also hands every chunk of Viceroy's stdout (where logging endpoints print) to this. */
+  onStdout?: (chunk: Buffer) => void;
   env?: NodeJS.ProcessEnv;
   timeouts?: TimeoutOverrides;
 }): Promise<LocalEdge> {
@@ -61,6 +63,7 @@ export async function startLocalEdge(options: {
     child.stdout!.pipe(log, { end: false });
     child.stderr!.pipe(log, { end: false });
   }
+  if (options.onStdout) child.stdout!.on("data", options.onStdout);
   if (options.echo) {
     child.stdout!.pipe(process.stdout);
     child.stderr!.pipe(process.stderr);
