@@ -1,5 +1,6 @@
 // The request log under Viceroy: exactly one JSON line for every request the edge answers,
-// whatever answered it, carrying the request id the client saw and the bytes it got.
+// whatever answered it, carrying the request id the client saw and the bytes it got. Paths are
+// ones no other test needs uncached (app and nightly pages carry a query of their own).
 
 import { beforeEach, describe, expect, it } from "vitest";
 import { mp3s } from "../../scripts/origins/fixtures.js";
@@ -13,17 +14,18 @@ beforeEach(async () => {
   log = watchLog(edge().logPath, new Set(logEndpoints.map((e) => e.name)));
 });
 
+const run = Date.now().toString(36);
 const requests: [string, string, EdgeRequestOptions][] = [
   ["edge health", "/health", {}],
-  ["app page", "/", {}],
-  ["app page with cookie", "/", { headers: { cookie: "_changelog_user=1" } }],
-  ["app 404", "/no/such/page", {}],
+  ["app page", `/?logs=${run}`, {}],
+  ["app page with cookie", `/?logs=${run}`, { headers: { cookie: "_changelog_user=1" } }],
+  ["app 404", `/no/such/page?logs=${run}`, {}],
   ["app POST", "/echo", { method: "POST", body: "x=1" }],
-  ["feed", "/podcast/feed", {}],
-  ["asset", "/static/css/app.css", { host: "cdn.changelog.com" }],
+  ["feed", "/shipit/feed", {}],
+  ["asset", "/uploads/covers/the-changelog-original.png", { host: "cdn.changelog.com" }],
   ["mp3 range", mp3s.small.path, { host: "cdn.changelog.com", headers: { range: "bytes=0-99" } }],
   ["mp3 HEAD", mp3s.small.path, { host: "cdn.changelog.com", method: "HEAD" }],
-  ["nightly", "/", { host: "nightly.changelog.com" }],
+  ["nightly", `/?logs=${run}`, { host: "nightly.changelog.com" }],
   ["origin health", "/app_health", {}],
 ];
 
@@ -72,9 +74,9 @@ describe("request log", () => {
     const [health] = await log.waitFor((l) => l.endpoint === "requests" && l.message.includes(agent));
     expect(JSON.parse(health!.message)).toMatchObject({ origin: null, cache_state: "edge", content_type: null });
     const agent2 = uniqueAgent("outcome-asset");
-    await send("/static/css/app.css", { host: "cdn.changelog.com", headers: { "user-agent": agent2 } });
+    await send("/uploads/covers/the-changelog-original.png", { host: "cdn.changelog.com", headers: { "user-agent": agent2 } });
     const [asset] = await log.waitFor((l) => l.endpoint === "requests" && l.message.includes(agent2));
-    expect(JSON.parse(asset!.message)).toMatchObject({ origin: "assets", content_type: "text/css" });
+    expect(JSON.parse(asset!.message)).toMatchObject({ origin: "assets", content_type: "image/png" });
   });
 
   it("counts declared request body bytes and the referer", async () => {
