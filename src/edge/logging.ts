@@ -79,6 +79,7 @@ function exchangeOf(
     query: req.query,
     protocol: client.http2 ? "HTTP/2" : "HTTP/1.1",
     tls: client.tls,
+    relayed: req.headers.has("fastly-ff"),
     userAgent: headerValue(req.headers, "user-agent"),
     referer: headerValue(req.headers, "referer"),
     requestBodyBytes: requestBodyBytes(req.headers),

@@ -31,6 +31,8 @@ export interface Exchange {
   /** "HTTP/1.1" or "HTTP/2". */
   readonly protocol: string;
   readonly tls: boolean;
+  /** The request came from another Fastly node (it carried `Fastly-FF`). */
+  readonly relayed: boolean;
   /** User-Agent as text (see `headerText`), or null when the client sent none. */
   readonly userAgent: string | null;
   readonly referer: string | null;

@@ -26,8 +26,7 @@ export function feedLine(x: Exchange): string {
     ["response_reason", reasonPhrase(x.status)],
     ["response_body_size", x.bodyBytes],
     ["fastly_server", serverIdentity(x.servedBy)],
-    // Lines are only written for requests that did not come from another Fastly node.
-    ["fastly_is_edge", true],
+    ["fastly_is_edge", !x.relayed],
   ];
   return `{${fields.map(([key, value]) => `     "${key}": ${jsonValue(value)}`).join(",")}   }`;
 }

@@ -17,6 +17,7 @@ export function requestLine(x: Exchange): string {
     protocol: x.protocol,
     tls: x.tls,
     http2: x.protocol === "HTTP/2",
+    relayed: x.relayed,
     client_ip: x.clientIp,
     geo_country_code: geo.countryCode,
     geo_country: geo.countryName,

@@ -184,7 +184,8 @@ describe("episode downloads: the line format", () => {
   it("no episode line for a request from another Fastly node (Fastly-FF), but a request line", async () => {
     const agent = uniqueAgent("ff");
     await send(mp3s.small.path, { host: assets, headers: { "user-agent": agent, "fastly-ff": "cache-iad-1-IAD", range: "bytes=0-9" } });
-    await log.waitFor((l) => l.endpoint === "requests" && JSON.parse(l.message).user_agent === agent);
+    const [line] = await log.waitFor((l) => l.endpoint === "requests" && JSON.parse(l.message).user_agent === agent);
+    expect(JSON.parse(line!.message)).toMatchObject({ relayed: true });
     expect(log.lines().filter((l) => l.message.includes(agent))).toHaveLength(1);
   });
 

@@ -92,7 +92,7 @@ describe("episode line, any input", () => {
         if (!imported.kept) throw new Error(`dropped: ${imported.reason}\n${line}`);
         expect(imported.fields).toHaveLength(12);
       }),
-      { numRuns: 2000 },
+      { numRuns: 500 },
     );
   });
 
@@ -120,7 +120,7 @@ describe("episode line, any input", () => {
           expect(entry.episode).toBe(csvToken(x.path).split("/")[3]);
         },
       ),
-      { numRuns: 2000 },
+      { numRuns: 500 },
     );
   });
 

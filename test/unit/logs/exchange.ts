@@ -28,6 +28,7 @@ export function exchange(overrides: Partial<Exchange> = {}): Exchange {
     query: "",
     protocol: "HTTP/1.1",
     tls: true,
+    relayed: false,
     userAgent: "AppleCoreMedia/1.0.0.21G93 (iPhone; U; CPU OS 17_6 like Mac OS X; en_us)",
     referer: null,
     requestBodyBytes: null,

@@ -26,7 +26,7 @@ describe("csvText", () => {
           expect(JSON.parse(`"${field}"`)).toBe(text);
         }
       }),
-      { numRuns: 1000 },
+      { numRuns: 300 },
     );
   });
 });
@@ -49,7 +49,7 @@ describe("csvToken", () => {
         const wellFormed = !/[\ud800-\udfff]/.test(s.replace(/[\ud800-\udbff][\udc00-\udfff]/g, ""));
         if (wellFormed) expect(decodeURIComponent(token)).toBe(s);
       }),
-      { numRuns: 1000 },
+      { numRuns: 300 },
     );
   });
 });
@@ -107,7 +107,7 @@ describe("headerText", () => {
         const isAscii = bytes.every((b) => b < 0x80);
         expect(headerText(latin1)).toBe(isAscii || strict === null ? latin1 : strict);
       }),
-      { numRuns: 2000 },
+      { numRuns: 500 },
     );
   });
 });
