@@ -5,6 +5,9 @@
 //   npm run provision:logging                  apply it on a new service version, validate it
 //   npm run provision:logging -- --activate    … and activate that version
 //   npm run provision:logging -- --force       rewrite every endpoint (after rotating AWS keys)
+//   npm run provision:logging -- --bucket-prefix=changelog-staging-logs-
+//                                              same endpoints, other buckets (staging, scratch:
+//                                              never let test traffic reach the importer's buckets)
 //
 // Environment: FASTLY_API_TOKEN, FASTLY_SERVICE_ID, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, and
 // optionally AWS_REGION (the buckets' region; otherwise Fastly's default S3 domain). Credentials
@@ -17,7 +20,7 @@
 // https://www.fastly.com/documentation/reference/api/services/version/
 
 import { fileURLToPath } from "node:url";
-import { logEndpoints, type LogEndpoint } from "../src/config/log-endpoints.js";
+import { logBucketPrefix, logEndpoints, type LogEndpoint } from "../src/config/log-endpoints.js";
 
 export interface PlannedEndpoint {
   readonly name: string;
@@ -34,11 +37,19 @@ export interface PlannedEndpoint {
   readonly description: string;
 }
 
-export function plan(endpoints: readonly LogEndpoint[] = logEndpoints): { endpoints: PlannedEndpoint[] } {
+/**
+ * The endpoints to provision. Names never change (the edge logs to them); `bucketPrefix` replaces
+ * `changelog-logs-` in the bucket names for a service whose lines must not be counted.
+ */
+export function plan(
+  endpoints: readonly LogEndpoint[] = logEndpoints,
+  bucketPrefix: string = logBucketPrefix,
+): { endpoints: PlannedEndpoint[] } {
+  if (!/^[a-z0-9][a-z0-9.-]*$/.test(bucketPrefix)) throw new Error(`not a bucket name prefix: ${bucketPrefix}`);
   return {
     endpoints: endpoints.map((e) => ({
       name: e.name,
-      bucket: e.bucket,
+      bucket: bucketPrefix + e.bucket.slice(logBucketPrefix.length),
       path: e.delivery.path,
       period: e.delivery.period,
       compression: e.delivery.compression,
@@ -214,8 +225,10 @@ function required(name: string): string {
 }
 
 async function main(args: string[]): Promise<void> {
+  const prefixArg = args.find((a) => a.startsWith("--bucket-prefix="));
+  const planned = plan(logEndpoints, prefixArg ? prefixArg.slice("--bucket-prefix=".length) : logBucketPrefix);
   if (args.includes("--dry-run")) {
-    console.log(JSON.stringify(plan(), null, 2));
+    console.log(JSON.stringify(planned, null, 2));
     return;
   }
   const region = process.env.AWS_REGION;
@@ -229,6 +242,7 @@ async function main(args: string[]): Promise<void> {
     },
     activate: args.includes("--activate"),
     force: args.includes("--force"),
+    endpoints: planned.endpoints,
     log: (line) => console.log(line),
   });
   console.log(JSON.stringify(result));

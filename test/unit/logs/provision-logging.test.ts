@@ -87,6 +87,14 @@ describe("provisioning plan", () => {
     expect(JSON.stringify(plan())).not.toContain(aws.secretKey);
   });
 
+  it("puts the same endpoints in other buckets for a service whose lines must not be counted", () => {
+    const staging = plan(logEndpoints, "changelog-staging-logs-").endpoints;
+    expect(staging.map((e) => e.name)).toEqual(plan().endpoints.map((e) => e.name));
+    expect(staging.find((e) => e.name === "episodes-podcast")!.bucket).toBe("changelog-staging-logs-podcast");
+    expect(staging.every((e) => !e.bucket.startsWith("changelog-logs-"))).toBe(true);
+    expect(() => plan(logEndpoints, "Bad Prefix/")).toThrow();
+  });
+
   it("builds the API fields of an endpoint, with credentials and an optional domain", () => {
     const [first] = plan().endpoints;
     expect(endpointFields(first!, { ...aws, domain: "s3.us-east-1.amazonaws.com" })).toEqual({
