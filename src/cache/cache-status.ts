@@ -12,6 +12,16 @@ export interface ServedBy {
   readonly hostname: string;
 }
 
+/**
+ * Fastly's `server.identity`, e.g. `cache-iad-kcgs7200110-IAD`: the cache node's host name
+ * (FASTLY_HOSTNAME, which already starts with `cache-` in production) and the POP. Both
+ * X-Served-By and the logs' `fastly_server` carry it.
+ */
+export function serverIdentity(servedBy: ServedBy): string {
+  const host = servedBy.hostname.startsWith("cache-") ? servedBy.hostname : `cache-${servedBy.hostname}`;
+  return `${host}-${servedBy.pop}`;
+}
+
 /** RFC 9211 §2: `changelog-edge; hit; ttl=…; detail="…"` or `…; fwd=uri-miss; stored; …`. */
 export function cacheStatus(outcome: CacheOutcome, servedBy: ServedBy): string {
   const params: string[] = [cacheName];
@@ -34,7 +44,7 @@ export function cacheHeaders(outcome: CacheOutcome, servedBy: ServedBy): Record<
     "cache-status": cacheStatus(outcome, servedBy),
     "x-cache": fromCache ? "HIT" : "MISS",
     age: String(Math.max(0, Math.trunc(outcome.age ?? 0))),
-    "x-served-by": `cache-${servedBy.hostname}-${servedBy.pop}`,
+    "x-served-by": serverIdentity(servedBy),
   };
   // A hit whose count the platform cannot tell (Viceroy) gets no count rather than a wrong one.
   if (!fromCache) headers["x-cache-hits"] = "0";

@@ -67,15 +67,6 @@ export function fastlyState(cache: CacheOutcome, status: number): string {
   }
 }
 
-/**
- * Fastly's `server.identity`, e.g. `cache-iad-kcgs7200110-IAD`: the cache node's host name
- * (FASTLY_HOSTNAME, which already starts with `cache-` in production) and the POP.
- */
-export function serverIdentity(servedBy: ServedBy): string {
-  const host = servedBy.hostname.startsWith("cache-") ? servedBy.hostname : `cache-${servedBy.hostname}`;
-  return `${host}-${servedBy.pop}`;
-}
-
 /** The URL as the client asked for it: path and query, no scheme or host. */
 export function exchangeUrl(x: Pick<Exchange, "path" | "query">): string {
   return x.path + x.query;

@@ -3,7 +3,8 @@
 // (shared/spec/samples/feed-requests.log, Fastly's S3 JSON log format). Geo names are lower-case
 // ASCII as Fastly's VCL gave them ("woluwe-saint-pierre"); unknown ones are "(null)".
 
-import { exchangeUrl, fastlyState, serverIdentity, type Exchange } from "./exchange.js";
+import { serverIdentity } from "../cache/cache-status.js";
+import { exchangeUrl, fastlyState, type Exchange } from "./exchange.js";
 import { jsonValue } from "./json.js";
 import { reasonPhrase } from "./reason-phrases.js";
 import { asciiName } from "./text.js";

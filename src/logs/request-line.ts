@@ -1,7 +1,8 @@
 // The request log: one JSON line for every request the edge answers, for Honeycomb or S3. Flat
 // keys (query engines index them directly), always all of them, null when unknown.
 
-import { exchangeUrl, serverIdentity, type Exchange } from "./exchange.js";
+import { serverIdentity } from "../cache/cache-status.js";
+import { exchangeUrl, type Exchange } from "./exchange.js";
 import { jsonLine } from "./json.js";
 import { isoTime } from "./time.js";
 

@@ -26,6 +26,12 @@ describe("Cache-Status (RFC 9211)", () => {
     expect(cacheStatus({ state: "edge" }, servedBy)).toBe('changelog-edge; detail="pop=LHR region=EU-West origin=edge"');
   });
 
+  it("names the node like Fastly's server.identity, whether or not the host name says cache-", () => {
+    expect(cacheHeaders({ state: "edge" }, { pop: "IAD", region: "US-East", hostname: "cache-iad-kcgs7200110" })["x-served-by"]).toBe(
+      "cache-iad-kcgs7200110-IAD",
+    );
+  });
+
   it("leaves X-Cache-Hits out when the platform cannot count hits", () => {
     expect(cacheHeaders({ state: "hit", origin: "app" }, servedBy)["x-cache-hits"]).toBeUndefined();
   });
