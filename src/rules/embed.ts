@@ -34,7 +34,12 @@ export function noneMatch(ifNoneMatch: string | null, etag: string): boolean {
 export function embed(req: EdgeRequest): Decision | null {
   if (req.path !== embedPath) return null;
   if (req.method !== "GET" && req.method !== "HEAD") {
-    return synthetic(405, "embed-method", { allow: "GET, HEAD", "content-type": "text/plain; charset=utf-8" }, "Method Not Allowed: /embed.js accepts GET, HEAD.\n");
+    return synthetic(
+      405,
+      "embed-method",
+      { allow: "GET, HEAD", "content-type": "text/plain; charset=utf-8" },
+      "Method Not Allowed: /embed.js accepts GET, HEAD.\n",
+    );
   }
   const headers = { etag: embedEtag, "cache-control": cacheControl };
   if (noneMatch(req.headers.get("if-none-match"), embedEtag)) return synthetic(304, "embed-not-modified", headers);
