@@ -1,24 +1,31 @@
 // Rules 12–14 end to end: every feed row reaches the feeds bucket as its object, the query never
 // sent; assets lose their query; nightly keeps it and is shared with every origin.
 
-import { beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { feedObjects } from "../../src/config/feeds.js";
 import { fixtureAt, fixtureBytes, mp3s } from "../../scripts/origins/fixtures.js";
+import { cold, purgeWarmed } from "../shared/cold-cache.js";
 import { originRequests, resetOrigins, send } from "./support/edge.js";
 
 beforeEach(resetOrigins);
+afterEach(purgeWarmed);
+
+const app = "changelog.com";
 
 describe("rule 12: app-host feed paths", () => {
   for (const [path, object] of Object.entries(feedObjects)) {
-    it(`${path} and ${path}/?cb=… come from the feeds bucket as ${object}`, async () => {
+    it(`${path} comes from the feeds bucket as ${object}; ${path}/?cb=… is the same object`, async () => {
+      await cold(app, path);
       const plain = await send(path);
       const busted = await send(`${path}/?cb=${Date.now()}`);
       const feed = Buffer.from(fixtureBytes(fixtureAt(object, "feeds")));
       expect(plain.status).toBe(200);
       expect(plain.body).toEqual(feed);
       expect(busted.body).toEqual(feed);
+      // The slash and the cache-buster are neither sent nor part of the key: one origin request.
+      expect(busted.headers["x-cache"]).toBe("HIT");
       const seen = await originRequests("feeds");
-      expect(seen.map((r) => r.url)).toEqual([object, object]);
+      expect(seen.map((r) => r.url)).toEqual([object]);
       expect(seen[0]!.headers.host).toBe("feeds.changelog.place");
       expect(seen[0]!.headers["x-forwarded-host"]).toBe("changelog.com");
       expect(await originRequests("app")).toEqual([]);
@@ -27,6 +34,7 @@ describe("rule 12: app-host feed paths", () => {
   }
 
   it("/feeds/<name> comes from the feeds bucket as /<name>.xml", async () => {
+    await cold(app, "/feeds/A1D5691802E8D20DEA94C6E9821AFBB2");
     const res = await send("/feeds/A1D5691802E8D20DEA94C6E9821AFBB2?x=1");
     expect(res.status).toBe(200);
     expect(res.text()).toContain("A1D5691802E8D20DEA94C6E9821AFBB2.xml");
@@ -34,6 +42,7 @@ describe("rule 12: app-host feed paths", () => {
   });
 
   it("other app-host paths go to the app unchanged, query included", async () => {
+    await cold(app, "/podcast/600");
     await send("/podcast/600?ref=x&y=%20z");
     expect((await originRequests("app")).map((r) => r.url)).toEqual(["/podcast/600?ref=x&y=%20z"]);
     expect(await originRequests("feeds")).toEqual([]);
@@ -42,11 +51,13 @@ describe("rule 12: app-host feed paths", () => {
 
 describe("rule 13: the assets host", () => {
   it("never sends the query string to the bucket", async () => {
+    await cold("cdn.changelog.com", mp3s.small.path);
     const res = await send(`${mp3s.small.path}?utm_source=overcast&_=1`, { host: "cdn.changelog.com", headers: { range: "bytes=10-19" } });
     expect(res.status).toBe(206);
     expect(res.body).toEqual(Buffer.from(fixtureBytes(mp3s.small, 10, 20)));
     const seen = await originRequests("assets");
-    expect(seen.map((r) => r.url)).toEqual([mp3s.small.path]);
+    expect(seen.length).toBeGreaterThan(0);
+    expect(new Set(seen.map((r) => r.url))).toEqual(new Set([mp3s.small.path]));
     expect(seen[0]!.headers.host).toBe("changelog.place");
     expect(seen[0]!.headers["x-forwarded-host"]).toBe("cdn.changelog.com");
   });
@@ -54,6 +65,7 @@ describe("rule 13: the assets host", () => {
 
 describe("rule 14: the nightly host", () => {
   it("goes to nightly with its query, and every origin may read it", async () => {
+    await cold("nightly.changelog.com", "/?s=go");
     const res = await send("/?s=go", { host: "nightly.changelog.com" });
     expect(res.status).toBe(200);
     expect(res.headers["access-control-allow-origin"]).toBe("*");

@@ -1,10 +1,12 @@
 // Rule 15 and the headers of every response, end to end: what the origin receives (the edge's
 // own forwarding headers, never the client's) and what every kind of response carries.
 
-import { beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { cold, purgeWarmed } from "../shared/cold-cache.js";
 import { originRequests, resetOrigins, send } from "./support/edge.js";
 
 beforeEach(resetOrigins);
+afterEach(purgeWarmed);
 
 interface Echo {
   readonly url: string;
@@ -43,6 +45,7 @@ describe("rule 15: headers only the edge may set", () => {
   });
 
   it("hold on every origin: the assets bucket gets the public host, not a forged one", async () => {
+    await cold("cdn.changelog.com", "/static/css/app.css");
     await send("/static/css/app.css", { host: "cdn.changelog.com", headers: forged });
     const [seen] = await originRequests("assets");
     expect(seen!.headers["x-forwarded-host"]).toBe("cdn.changelog.com");
@@ -106,6 +109,7 @@ describe("every response", () => {
   ];
   for (const kind of kinds) {
     it(`${kind.name} carries HSTS${kind.cors ? " and Access-Control-Allow-Origin: *" : ", and no CORS of the edge's"}`, async () => {
+      if (!kind.method) await cold(kind.host, kind.path);
       const res = await send(kind.path, { host: kind.host, method: kind.method ?? "GET" });
       expect(res.headers["strict-transport-security"]).toBe("max-age=31557600");
       expect(res.headers["access-control-allow-origin"]).toBe(kind.cors ? "*" : undefined);

@@ -5,9 +5,11 @@ import { once } from "node:events";
 import type { IncomingMessage } from "node:http";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
+import { cold, purgeWarmed } from "../shared/cold-cache.js";
 import { edge, originRequests, resetOrigins } from "./support/edge.js";
 
 beforeEach(resetOrigins);
+afterEach(purgeWarmed);
 
 const open: WebSocket[] = [];
 afterEach(() => {
@@ -73,6 +75,7 @@ describe("rule 7: WebSocket upgrades on the app host", () => {
   });
 
   it("on the assets host are ordinary requests: no upgrade, no Upgrade header sent on", async () => {
+    await cold("cdn.changelog.com", "/static/css/app.css");
     const socket = connect("/static/css/app.css", { host: "cdn.changelog.com" });
     const [, response] = (await once(socket, "unexpected-response")) as [unknown, IncomingMessage];
     expect(response.statusCode).toBe(200);

@@ -39,7 +39,9 @@ describe("the request rules, case by case", () => {
         }
       } else if ("origin" in want) {
         expect(decision).toMatchObject({ kind: "origin", origin: want.origin, originPath: want.path });
-        if (decision.kind === "origin") expect(decision.cache !== null).toBe(want.cached);
+        if (decision.kind !== "origin") return;
+        expect(decision.cache === null).toBe(want.pass !== undefined);
+        expect(decision.passReason).toBe(want.pass);
       } else if ("purge" in want) {
         expect(decision).toMatchObject({ kind: "purge", surrogateKey: want.purge });
       } else {
