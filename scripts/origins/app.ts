@@ -69,7 +69,11 @@ export function appHandler(req: IncomingMessage, res: ServerResponse): void {
   }
 }
 
-/** RFC 6455 §4.2.2 handshake, then echoes text frames (enough to prove the upgrade reached us). */
+/**
+ * RFC 6455 §4.2.2 handshake, then echoes text frames (enough to prove the upgrade reached us).
+ * The text "!handshake" is answered with the handshake request the app received, as JSON, so
+ * tests can see what the edge handed through.
+ */
 export function acceptWebSockets(server: Server): void {
   server.on("upgrade", (req: IncomingMessage, socket: Duplex) => {
     const key = req.headers["sec-websocket-key"];
@@ -83,7 +87,8 @@ export function acceptWebSockets(server: Server): void {
     );
     socket.on("data", (frame: Buffer) => {
       const text = unmaskedText(frame);
-      if (text !== null) socket.write(textFrame(`echo: ${text}`));
+      if (text === "!handshake") socket.write(textFrame(JSON.stringify({ url: req.url, headers: req.headers })));
+      else if (text !== null) socket.write(textFrame(`echo: ${text}`));
     });
     socket.on("error", () => socket.destroy());
   });
@@ -98,7 +103,12 @@ function unmaskedText(frame: Buffer): string | null {
   return Buffer.from(payload.map((b, i) => b ^ mask[i % 4]!)).toString("utf8");
 }
 
+/** RFC 6455 §5.2: payloads over 125 bytes carry a 16-bit length (enough for these replies). */
 function textFrame(text: string): Buffer {
   const payload = Buffer.from(text, "utf8");
-  return Buffer.concat([Buffer.from([0x81, payload.length]), payload]);
+  const header =
+    payload.length <= 125
+      ? Buffer.from([0x81, payload.length])
+      : Buffer.from([0x81, 126, payload.length >> 8, payload.length & 0xff]);
+  return Buffer.concat([header, payload]);
 }

@@ -18,7 +18,7 @@ export interface RequestContext {
 }
 
 export function contextFor(event: FetchEvent): RequestContext {
-  const req = edgeRequestFrom(event.request);
+  const req = edgeRequestFrom(event.request, event.client.address);
   return {
     event,
     req,

@@ -5,6 +5,7 @@ import { cacheHeaders } from "../cache/cache-status.js";
 import { edgeAnswer } from "../cache/outcome.js";
 import { edgeControlHeaders } from "../cache/policy.js";
 import type { CachePlacement, Synthetic, ToOrigin } from "../decision.js";
+import { everyResponseHeaders } from "../http/response-headers.js";
 import { decide } from "../router.js";
 import { serveAsset } from "./assets.js";
 import { serveCached } from "./cached.js";
@@ -14,8 +15,6 @@ import { passToOrigin } from "./pass.js";
 import { purge } from "./purge.js";
 import type { Served } from "./served.js";
 import { handOffWebSocket } from "./websocket.js";
-
-const hsts = "max-age=31557600";
 
 export async function handle(event: FetchEvent): Promise<Response> {
   const ctx = contextFor(event);
@@ -67,7 +66,7 @@ function syntheticResponse(decision: Synthetic): Response {
 /** Headers every response carries. */
 function finish(ctx: RequestContext, served: Served): Response {
   const headers = served.response.headers;
-  headers.set("strict-transport-security", hsts);
+  for (const [name, value] of Object.entries(everyResponseHeaders(ctx.req.site, served.cache.origin))) headers.set(name, value);
   headers.set("x-request-id", ctx.requestId);
   for (const [name, value] of Object.entries(cacheHeaders(served.cache, ctx.servedBy))) headers.set(name, value);
   if (!ctx.req.headers.has("fastly-debug")) for (const name of edgeControlHeaders) headers.delete(name);
