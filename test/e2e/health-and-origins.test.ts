@@ -72,3 +72,14 @@ describe("a plain request reaches each origin", () => {
     expect((await originRequests("nightly"))[0]?.headers.host).toBe("changelog-nightly-2023-10-10.fly.dev");
   });
 });
+
+describe("staging names", () => {
+  it("serve the same sites as production's", async () => {
+    const mp3 = mp3s.small;
+    const asset = await send(mp3.path, { host: "cdn.staging.changelog.com", headers: { range: "bytes=0-9" } });
+    expect(asset.status).toBe(206);
+    expect(asset.body).toEqual(Buffer.from(fixtureBytes(mp3, 0, 10)));
+    const nightly = await send("/", { host: "nightly.staging.changelog.com" });
+    expect(nightly.text()).toContain("Changelog Nightly");
+  });
+});
