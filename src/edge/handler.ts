@@ -10,7 +10,7 @@ import { decide } from "../router.js";
 import { serveAsset } from "./assets.js";
 import { serveCached } from "./cached.js";
 import { contextFor, type RequestContext } from "./context.js";
-import { withLogging } from "./logging.js";
+import { logHandoff, withLogging } from "./logging.js";
 import { passToOrigin } from "./pass.js";
 import { purge } from "./purge.js";
 import type { Served } from "./served.js";
@@ -36,7 +36,10 @@ export async function handle(event: FetchEvent): Promise<Response> {
 
 async function serve(ctx: RequestContext): Promise<Response> {
   const decision = decide(ctx.req);
-  if (decision.kind === "websocket") return handOffWebSocket(ctx, decision);
+  if (decision.kind === "websocket") {
+    logHandoff(ctx, { state: "pass", fwd: "bypass", origin: decision.origin, note: "websocket" });
+    return handOffWebSocket(ctx, decision);
+  }
   let served: Served;
   switch (decision.kind) {
     case "synthetic":

@@ -50,7 +50,28 @@ export function withLogging(ctx: RequestContext, served: Served, response: Respo
   });
 }
 
-function writeLines(ctx: RequestContext, served: Served, response: Response, bytes: number, delivery: Delivery): void {
+/**
+ * A WebSocket upgrade handed to an origin: the platform takes the connection over, so the
+ * request line says so (101, no bytes counted) instead of being lost.
+ */
+export function logHandoff(ctx: RequestContext, cache: Served["cache"]): void {
+  try {
+    // 101 is no status a Response object may carry, so the line gets the facts directly.
+    writeLines(ctx, { cache }, { status: 101, headers: new Headers() }, 0, "handed-off");
+  } catch (error) {
+    console.error(`log lines for ${ctx.requestId} failed: ${String(error)}`);
+  }
+}
+
+type Answer = Pick<Response, "status" | "headers">;
+
+function writeLines(
+  ctx: RequestContext,
+  served: Pick<Served, "cache">,
+  response: Answer,
+  bytes: number,
+  delivery: Delivery,
+): void {
   const destinations = destinationsFor(ctx.req);
   const exchange = exchangeOf(ctx, served, response, bytes, delivery);
   if (destinations.episode) new Logger(destinations.episode.name).log(episodeLine(exchange));
@@ -60,8 +81,8 @@ function writeLines(ctx: RequestContext, served: Served, response: Response, byt
 
 function exchangeOf(
   ctx: RequestContext,
-  served: Served,
-  response: Response,
+  served: Pick<Served, "cache">,
+  response: Answer,
   bytes: number,
   delivery: Delivery,
 ): Exchange {

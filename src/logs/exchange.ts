@@ -11,7 +11,8 @@ import type { ClientGeo } from "./geo.js";
  * - `client-gone`: the client hung up before the end (bodyBytes counts what left until then);
  * - `failed`: the body could not be produced to the end (an origin broke off mid-body).
  */
-export type Delivery = "complete" | "client-gone" | "failed";
+/** `handed-off`: a WebSocket upgrade the platform took over; its bytes never pass the program. */
+export type Delivery = "complete" | "client-gone" | "failed" | "handed-off";
 
 export interface Exchange {
   /** Epoch milliseconds when the request arrived. */

@@ -86,3 +86,22 @@ describe("request log", () => {
     expect(JSON.parse(line!.message)).toMatchObject({ bytes_in: 10, referer: "https://changelog.com/x" });
   });
 });
+
+describe("request log for a WebSocket upgrade", () => {
+  it("writes one line saying the platform took the connection over", async () => {
+    const { default: WebSocket } = await import("ws");
+    const agent = uniqueAgent("websocket");
+    const socket = new WebSocket(`${edge().base.replace(/^http/, "ws")}/live/websocket?vsn=2.0.0`, {
+      headers: { host: "changelog.com", "user-agent": agent },
+    });
+    await new Promise((resolve, reject) => {
+      socket.once("open", resolve);
+      socket.once("error", reject);
+    });
+    socket.terminate();
+    const [line] = await log.waitFor(
+      (l) => l.endpoint === "requests" && (JSON.parse(l.message) as { user_agent: string }).user_agent === agent,
+    );
+    expect(JSON.parse(line!.message)).toMatchObject({ status: 101, bytes_out: 0, delivery: "handed-off", origin: "app" });
+  });
+});
