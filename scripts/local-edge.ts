@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { parse, stringify } from "smol-toml";
+import { appUploads } from "../src/config/origins.js";
 import type { OriginPorts } from "./origins/local-origins.js";
 import { projectRoot } from "./origins/r2.js";
 import { ensureViceroy } from "./viceroy.js";
@@ -16,14 +17,22 @@ export interface LocalEdge {
   stop(): Promise<void>;
 }
 
-/** fastly.toml with its local backends pointed at `ports`. */
-export function localManifest(ports: OriginPorts): string {
+/** Shorter origin timeouts for tests that wait for one to fire. */
+export interface TimeoutOverrides {
+  readonly firstByteTimeoutMs?: number;
+  readonly betweenBytesTimeoutMs?: number;
+}
+
+/** fastly.toml with its local backends pointed at `ports` (and, for tests, shorter timeouts). */
+export function localManifest(ports: OriginPorts, timeouts: TimeoutOverrides = {}): string {
   const manifest = parse(readFileSync(join(projectRoot, "fastly.toml"), "utf8")) as Record<string, any>;
-  const backends = manifest.local_server.backends as Record<string, { url: string }>;
+  const backends = manifest.local_server.backends as Record<string, Record<string, unknown>>;
   for (const [name, backend] of Object.entries(backends)) {
-    const port = ports[name as keyof OriginPorts];
+    const port = ports[(name === appUploads.name ? appUploads.origin : name) as keyof OriginPorts];
     if (port === undefined) throw new Error(`no local port for backend ${name}`);
     backend.url = `http://127.0.0.1:${port}`;
+    if (timeouts.firstByteTimeoutMs) backend.first_byte_timeout_ms = timeouts.firstByteTimeoutMs;
+    if (timeouts.betweenBytesTimeoutMs) backend.between_bytes_timeout_ms = timeouts.betweenBytesTimeoutMs;
   }
   return stringify(manifest);
 }
@@ -36,13 +45,16 @@ export async function startLocalEdge(options: {
   logPath?: string;
   /** Also echo Viceroy's output to this process's stdout. */
   echo?: boolean;
+  /** Also hands every chunk of Viceroy's stdout (where logging endpoints print) to this. */
+  onStdout?: (chunk: Buffer) => void;
   env?: NodeJS.ProcessEnv;
+  timeouts?: TimeoutOverrides;
   /** The Compute program to run; bin/main.wasm unless given (the bench also runs others). */
   wasm?: string;
 }): Promise<LocalEdge> {
   const viceroy = ensureViceroy();
   mkdirSync(dirname(options.manifestPath), { recursive: true });
-  writeFileSync(options.manifestPath, localManifest(options.ports));
+  writeFileSync(options.manifestPath, localManifest(options.ports, options.timeouts));
   const child = spawn(viceroy, ["-C", options.manifestPath, "--addr", options.addr, options.wasm ?? join(projectRoot, "bin", "main.wasm")], {
     cwd: projectRoot,
     env: { ...process.env, ...options.env },
@@ -53,6 +65,7 @@ export async function startLocalEdge(options: {
     child.stdout!.pipe(log, { end: false });
     child.stderr!.pipe(log, { end: false });
   }
+  if (options.onStdout) child.stdout!.on("data", options.onStdout);
   if (options.echo) {
     child.stdout!.pipe(process.stdout);
     child.stderr!.pipe(process.stderr);

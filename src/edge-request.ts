@@ -1,7 +1,7 @@
 // The plain-data view of a client request that every rule decides on. Built once from the
 // Web-standard Request; rules never touch the platform.
 
-import { siteFor, type Site } from "./config/hosts.js";
+import { siteFor, siteHosts, type Site } from "./config/hosts.js";
 
 export interface EdgeRequest {
   readonly method: string;
@@ -14,6 +14,8 @@ export interface EdgeRequest {
   readonly query: string;
   /** True when a proxy in front said the client came over plain HTTP. */
   readonly plainHttp: boolean;
+  /** The downstream client's address as the platform saw it ("" when unknown, as in unit tests). */
+  readonly clientIp: string;
   readonly headers: Headers;
 }
 
@@ -32,7 +34,52 @@ export function normalizeHost(raw: string | null): string {
   return host;
 }
 
-export function edgeRequestFrom(request: Request): EdgeRequest {
+const label = "[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?";
+/** The last label starts with a letter: a numeric one would make URL parsers read an IPv4 address. */
+const dnsName = new RegExp(`^(?=.{1,253}$)(?:${label}\\.)*[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$`);
+const octet = "(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
+const ipv4 = new RegExp(`^${octet}(?:\\.${octet}){3}$`);
+
+/** RFC 4291 §2.2 text forms: eight groups, or fewer around one "::", optionally ending in IPv4. */
+function isIpv6(text: string): boolean {
+  const halves = text.split("::");
+  if (halves.length > 2) return false;
+  const groups = halves.flatMap((half) => (half === "" ? [] : half.split(":")));
+  let count = groups.length;
+  if (groups.length > 0 && groups[groups.length - 1]!.includes(".")) {
+    if (!ipv4.test(groups.pop()!)) return false;
+    count += 1;
+  }
+  if (!groups.every((group) => /^[0-9a-f]{1,4}$/.test(group))) return false;
+  return halves.length === 2 ? count <= 7 : count === 8;
+}
+
+/**
+ * Whether a normalized host is a DNS name, an IPv4 address or a bracketed IPv6 literal
+ * (RFC 3986 §3.2.2), restricted to what any URL parser accepts back from a Location header.
+ * Punycode labels (xn--) are not checked here, so they are not accepted: no site uses one.
+ */
+export function isValidHost(host: string): boolean {
+  if (host.startsWith("[") && host.endsWith("]")) return isIpv6(host.slice(1, -1));
+  if (/(?:^|\.)xn--/.test(host)) return false;
+  return ipv4.test(host) || dnsName.test(host);
+}
+
+/** The host to write back into a URL: the request's own, or the app host when it is not valid. */
+export function publicHost(req: Pick<EdgeRequest, "host">): string {
+  return isValidHost(req.host) ? req.host : siteHosts.app;
+}
+
+/**
+ * RFC 7239 §5.4 / de-facto X-Forwarded-Proto: the first value is the one the outermost proxy
+ * saw from the client; only an explicit "http" means plain HTTP.
+ */
+export function saysPlainHttp(forwardedProto: string | null): boolean {
+  if (!forwardedProto) return false;
+  return forwardedProto.split(",")[0]!.trim().toLowerCase() === "http";
+}
+
+export function edgeRequestFrom(request: Request, clientIp = ""): EdgeRequest {
   const url = new URL(request.url);
   const host = normalizeHost(request.headers.get("host") ?? url.host);
   return {
@@ -41,7 +88,8 @@ export function edgeRequestFrom(request: Request): EdgeRequest {
     site: siteFor(host),
     path: url.pathname || "/",
     query: url.search,
-    plainHttp: (request.headers.get("x-forwarded-proto") ?? "").trim().toLowerCase() === "http",
+    plainHttp: saysPlainHttp(request.headers.get("x-forwarded-proto")),
+    clientIp,
     headers: request.headers,
   };
 }

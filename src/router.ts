@@ -3,12 +3,33 @@
 
 import type { Decision } from "./decision.js";
 import type { EdgeRequest } from "./edge-request.js";
+import { allowedMethod } from "./rules/allowed-methods.js";
+import { appRedirect } from "./rules/app-redirects.js";
+import { cookiePass } from "./rules/cookies.js";
+import { embed } from "./rules/embed.js";
 import { health } from "./rules/health.js";
+import { newsRedirect } from "./rules/news-redirects.js";
 import { originRouting } from "./rules/origin-routing.js";
+import { plainHttp } from "./rules/plain-http.js";
+import { purgeRule } from "./rules/purge.js";
+import { websocket } from "./rules/websocket.js";
+import { www } from "./rules/www.js";
 
 export type Rule = (req: EdgeRequest) => Decision | null;
 
-export const rules: readonly Rule[] = [health];
+/** Spec rules 1–11, first match wins; rules 12–14 are `originRouting`, the fall-through. */
+export const rules: readonly Rule[] = [
+  health, // 1
+  plainHttp, // 2
+  www, // 3
+  purgeRule, // 4
+  newsRedirect, // 5
+  allowedMethod, // 6
+  websocket, // 7
+  cookiePass, // 8
+  appRedirect, // 9, 10
+  embed, // 11
+];
 
 export function decide(req: EdgeRequest): Decision {
   for (const rule of rules) {

@@ -9,6 +9,9 @@ import type { Duplex } from "node:stream";
 const page = (title: string) =>
   `<!doctype html><html><head><title>${title}</title></head><body><h1>${title}</h1></body></html>\n`;
 
+/** How many times /cacheable served each exact URL (path and query). */
+const served = new Map<string, number>();
+
 export function appHandler(req: IncomingMessage, res: ServerResponse): void {
   const url = new URL(req.url ?? "/", "http://app.local");
   const html = { "content-type": "text/html; charset=utf-8" };
@@ -32,6 +35,23 @@ export function appHandler(req: IncomingMessage, res: ServerResponse): void {
     }
     case "/fail":
       return void res.writeHead(500, { "content-type": "text/plain" }).end("app failed on purpose\n");
+    case "/cacheable": {
+      // A cacheable page whose body says how often the origin served this exact URL, with
+      // Surrogate-Control / Surrogate-Key taken from the query (sc=, sk=) and a stable ETag
+      // so revalidations can be answered 304.
+      const count = (served.get(req.url ?? "") ?? 0) + 1;
+      served.set(req.url ?? "", count);
+      const headers: Record<string, string> = { ...html, etag: '"stable"', "cache-control": "public, max-age=30" };
+      const sc = url.searchParams.get("sc");
+      const sk = url.searchParams.get("sk");
+      if (sc) headers["surrogate-control"] = sc;
+      if (sk) headers["surrogate-key"] = sk;
+      if (req.headers["if-none-match"] === '"stable"' && url.searchParams.get("revalidate") !== "full") {
+        return void res.writeHead(304, headers).end();
+      }
+      res.writeHead(200, headers);
+      return void res.end(req.method === "HEAD" ? undefined : `served ${count}\n`);
+    }
     case "/surrogate":
       res.writeHead(200, {
         ...html,
@@ -49,7 +69,11 @@ export function appHandler(req: IncomingMessage, res: ServerResponse): void {
   }
 }
 
-/** RFC 6455 §4.2.2 handshake, then echoes text frames (enough to prove the upgrade reached us). */
+/**
+ * RFC 6455 §4.2.2 handshake, then echoes text frames (enough to prove the upgrade reached us).
+ * The text "!handshake" is answered with the handshake request the app received, as JSON, so
+ * tests can see what the edge handed through.
+ */
 export function acceptWebSockets(server: Server): void {
   server.on("upgrade", (req: IncomingMessage, socket: Duplex) => {
     const key = req.headers["sec-websocket-key"];
@@ -63,7 +87,8 @@ export function acceptWebSockets(server: Server): void {
     );
     socket.on("data", (frame: Buffer) => {
       const text = unmaskedText(frame);
-      if (text !== null) socket.write(textFrame(`echo: ${text}`));
+      if (text === "!handshake") socket.write(textFrame(JSON.stringify({ url: req.url, headers: req.headers })));
+      else if (text !== null) socket.write(textFrame(`echo: ${text}`));
     });
     socket.on("error", () => socket.destroy());
   });
@@ -78,7 +103,12 @@ function unmaskedText(frame: Buffer): string | null {
   return Buffer.from(payload.map((b, i) => b ^ mask[i % 4]!)).toString("utf8");
 }
 
+/** RFC 6455 §5.2: payloads over 125 bytes carry a 16-bit length (enough for these replies). */
 function textFrame(text: string): Buffer {
   const payload = Buffer.from(text, "utf8");
-  return Buffer.concat([Buffer.from([0x81, payload.length]), payload]);
+  const header =
+    payload.length <= 125
+      ? Buffer.from([0x81, payload.length])
+      : Buffer.from([0x81, 126, payload.length >> 8, payload.length & 0xff]);
+  return Buffer.concat([header, payload]);
 }

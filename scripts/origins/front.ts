@@ -17,21 +17,27 @@ export interface RecordedRequest {
  * - `status`: answer with that status and a short body;
  * - `hang`: accept the request and never answer (tests the first-byte timeout);
  * - `reset-after`: send headers and `bytes` body bytes, then destroy the connection;
- * - `delay`: wait `ms` before handling normally.
+ * - `delay`: wait `ms` before handling normally;
+ * - `stall-after`: send headers and `bytes` body bytes, then nothing more (connection kept open);
+ * - `down`: stop listening at once (connections refused) until the faults are cleared.
  */
 export type Fault =
   | { readonly mode: "status"; readonly status: number; readonly path?: string; readonly times?: number }
   | { readonly mode: "hang"; readonly path?: string; readonly times?: number }
   | { readonly mode: "reset-after"; readonly bytes: number; readonly path?: string; readonly times?: number }
-  | { readonly mode: "delay"; readonly ms: number; readonly path?: string; readonly times?: number };
+  | { readonly mode: "delay"; readonly ms: number; readonly path?: string; readonly times?: number }
+  | { readonly mode: "stall-after"; readonly bytes: number; readonly path?: string; readonly times?: number }
+  | { readonly mode: "down" };
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
 export class OriginFront {
   readonly requests: RecordedRequest[] = [];
-  private faults: { fault: Fault; left: number }[] = [];
+  private faults: { fault: Exclude<Fault, { mode: "down" }>; left: number }[] = [];
   private readonly sockets = new Set<Socket>();
   readonly server: Server;
+  private port = 0;
+  private isDown = false;
 
   constructor(
     readonly name: string,
@@ -47,25 +53,46 @@ export class OriginFront {
   listen(port: number): Promise<number> {
     return new Promise((resolve, reject) => {
       this.server.once("error", reject);
-      this.server.listen(port, "127.0.0.1", () => resolve((this.server.address() as AddressInfo).port));
+      this.server.listen(port, "127.0.0.1", () => {
+        this.port = (this.server.address() as AddressInfo).port;
+        resolve(this.port);
+      });
     });
+  }
+
+  /** Stops listening and drops every open connection: the origin is down. */
+  async down(): Promise<void> {
+    if (this.isDown) return;
+    this.isDown = true;
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** Listens again on the same port after down(). */
+  async up(): Promise<void> {
+    if (!this.isDown) return;
+    this.isDown = false;
+    await this.listen(this.port);
   }
 
   close(): Promise<void> {
     for (const socket of this.sockets) socket.destroy();
+    if (this.isDown) return Promise.resolve();
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 
-  addFault(fault: Fault): void {
+  async addFault(fault: Fault): Promise<void> {
+    if (fault.mode === "down") return this.down();
     this.faults.push({ fault, left: fault.times ?? 1 });
   }
 
-  clearFaults(): void {
+  async clearFaults(): Promise<void> {
     this.faults = [];
+    await this.up();
   }
 
   private takeFault(path: string): Fault | null {
-    const slot = this.faults.find((f) => f.left > 0 && path.startsWith(f.fault.path ?? "/"));
+    const slot = this.faults.find((f) => f.left > 0 && path.startsWith(("path" in f.fault && f.fault.path) || "/"));
     if (!slot) return null;
     slot.left -= 1;
     this.faults = this.faults.filter((f) => f.left > 0);
@@ -82,7 +109,8 @@ export class OriginFront {
         return;
       }
       if (fault?.mode === "delay") await new Promise((r) => setTimeout(r, fault.ms));
-      if (fault?.mode === "reset-after") cutAfter(res, fault.bytes);
+      if (fault?.mode === "reset-after") cutAfter(res, fault.bytes, () => res.socket?.destroy());
+      if (fault?.mode === "stall-after") cutAfter(res, fault.bytes, () => undefined);
       await this.handler(req, res);
     } catch (error) {
       if (!res.headersSent) res.writeHead(500).end(`local origin error: ${String(error)}\n`);
@@ -91,11 +119,11 @@ export class OriginFront {
   }
 }
 
-/** Lets `bytes` body bytes through, then destroys the connection mid-body. */
-function cutAfter(res: ServerResponse, bytes: number): void {
+/** Lets `bytes` body bytes through, then nothing more; `then` runs once they are out. */
+function cutAfter(res: ServerResponse, bytes: number, then: () => void): void {
   let left = bytes;
   const write = res.write.bind(res) as (chunk: unknown, ...rest: unknown[]) => boolean;
-  const cut = () => setImmediate(() => res.socket?.destroy());
+  const cut = () => setImmediate(then);
   res.write = ((chunk: unknown, ...rest: unknown[]) => {
     const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
     if (left <= 0) return false;
@@ -136,11 +164,11 @@ export function controlServer(fronts: Map<string, OriginFront>): Server {
     if (resource === "faults" && req.method === "POST" && name) {
       let body = "";
       for await (const chunk of req) body += chunk;
-      targets[0]!.addFault(JSON.parse(body) as Fault);
+      await targets[0]!.addFault(JSON.parse(body) as Fault);
       return json({ ok: true });
     }
     if (resource === "faults" && req.method === "DELETE") {
-      for (const f of targets) f.clearFaults();
+      await Promise.all(targets.map((f) => f.clearFaults()));
       return json({ ok: true });
     }
     res.writeHead(404).end("unknown control call\n");

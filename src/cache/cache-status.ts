@@ -12,13 +12,23 @@ export interface ServedBy {
   readonly hostname: string;
 }
 
+/**
+ * Fastly's `server.identity`, e.g. `cache-iad-kcgs7200110-IAD`: the cache node's host name
+ * (FASTLY_HOSTNAME, which already starts with `cache-` in production) and the POP. Both
+ * X-Served-By and the logs' `fastly_server` carry it.
+ */
+export function serverIdentity(servedBy: ServedBy): string {
+  const host = servedBy.hostname.startsWith("cache-") ? servedBy.hostname : `cache-${servedBy.hostname}`;
+  return `${host}-${servedBy.pop}`;
+}
+
 /** RFC 9211 §2: `changelog-edge; hit; ttl=…; detail="…"` or `…; fwd=uri-miss; stored; …`. */
 export function cacheStatus(outcome: CacheOutcome, servedBy: ServedBy): string {
   const params: string[] = [cacheName];
   if (outcome.state === "hit" || outcome.state === "stale") params.push("hit");
   else if (outcome.fwd) params.push(`fwd=${outcome.fwd}`);
   if (outcome.stored) params.push("stored");
-  if (outcome.ttl !== undefined) params.push(`ttl=${Math.trunc(outcome.ttl)}`);
+  if (outcome.ttl !== undefined) params.push(`ttl=${Math.floor(outcome.ttl)}`);
   const detail = [`pop=${servedBy.pop}`, `region=${servedBy.region}`];
   detail.push(`origin=${outcome.origin ?? "edge"}`);
   if (outcome.state === "stale") detail.push("stale");
@@ -30,11 +40,14 @@ export function cacheStatus(outcome: CacheOutcome, servedBy: ServedBy): string {
 /** The cache headers to set on a client response. */
 export function cacheHeaders(outcome: CacheOutcome, servedBy: ServedBy): Record<string, string> {
   const fromCache = outcome.state === "hit" || outcome.state === "stale";
-  return {
+  const headers: Record<string, string> = {
     "cache-status": cacheStatus(outcome, servedBy),
     "x-cache": fromCache ? "HIT" : "MISS",
-    "x-cache-hits": String(fromCache ? (outcome.hits ?? 0) : 0),
     age: String(Math.max(0, Math.trunc(outcome.age ?? 0))),
-    "x-served-by": `cache-${servedBy.hostname}-${servedBy.pop}`,
+    "x-served-by": serverIdentity(servedBy),
   };
+  // A hit whose count the platform cannot tell (Viceroy) gets no count rather than a wrong one.
+  if (!fromCache) headers["x-cache-hits"] = "0";
+  else if (outcome.hits !== undefined) headers["x-cache-hits"] = String(outcome.hits);
+  return headers;
 }

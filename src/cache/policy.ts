@@ -40,8 +40,9 @@ function seconds(value: string | undefined): number | null {
 /**
  * Whether a response from `origin` may be stored, and for how long. Never stored: 5xx,
  * Set-Cookie, Cache-Control private/no-store/no-cache (RFC 9111 §5.2.2), Surrogate-Control
- * no-store. Surrogate-Control max-age overrides the origin's fresh time; browser-facing
- * Cache-Control max-age does not change the edge's times (it passes through to clients).
+ * no-store. Surrogate-Control max-age overrides the origin's fresh time, and its
+ * stale-while-revalidate / stale-if-error (RFC 5861) the stale windows, as Fastly honours them;
+ * browser-facing Cache-Control does not change the edge's times (it passes through to clients).
  */
 export function storePolicy(origin: OriginName, status: number, headers: Headers): StoreDecision {
   if (status >= 500) return { store: false, reason: "status-5xx" };
@@ -54,8 +55,11 @@ export function storePolicy(origin: OriginName, status: number, headers: Headers
   const sc = directives(headers.get("surrogate-control"));
   if (sc.has("no-store")) return { store: false, reason: "surrogate-control-no-store" };
   const base = cacheTimes[origin];
-  const override = seconds(sc.get("max-age"));
-  const times = override === null ? base : { ...base, fresh: override };
+  const times: CacheTimes = {
+    fresh: seconds(sc.get("max-age")) ?? base.fresh,
+    staleWhileRevalidate: seconds(sc.get("stale-while-revalidate")) ?? base.staleWhileRevalidate,
+    staleIfError: seconds(sc.get("stale-if-error")) ?? base.staleIfError,
+  };
   return { store: true, times, surrogateKeys: originSurrogateKeys(headers.get("surrogate-key")) };
 }
 

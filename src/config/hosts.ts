@@ -9,9 +9,20 @@ export const siteHosts: Readonly<Record<Site, string>> = {
   nightly: "nightly.changelog.com",
 };
 
-const siteByHost: ReadonlyMap<string, Site> = new Map(
-  (Object.entries(siteHosts) as [Site, string][]).map(([site, host]) => [host, site]),
-);
+/**
+ * Other names a site answers as: the staging service's domains (docs/operations.md). A domain
+ * belongs to one Fastly service, so staging cannot answer as changelog.com itself.
+ */
+export const siteAliases: Readonly<Record<string, Site>> = {
+  "staging.changelog.com": "app",
+  "cdn.staging.changelog.com": "assets",
+  "nightly.staging.changelog.com": "nightly",
+};
+
+const siteByHost: ReadonlyMap<string, Site> = new Map([
+  ...(Object.entries(siteHosts) as [Site, string][]).map(([site, host]) => [host, site] as const),
+  ...Object.entries(siteAliases),
+]);
 
 /** The site a (lower-case, port-less) host belongs to; unknown hosts are the app. */
 export function siteFor(host: string): Site {

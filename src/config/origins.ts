@@ -18,8 +18,6 @@ export interface Origin {
 
 const vclTimeouts = { connectTimeout: 1_000, firstByteTimeout: 15_000, betweenBytesTimeout: 10_000 } as const;
 
-/** Uploads through the app (admins posting mp3s) may wait this long for the first byte. */
-export const uploadFirstByteTimeout = 300_000;
 
 export const origins: Readonly<Record<OriginName, Origin>> = {
   app: {
@@ -53,3 +51,20 @@ export const origins: Readonly<Record<OriginName, Origin>> = {
 };
 
 export const originNames = Object.keys(origins) as OriginName[];
+
+/**
+ * Uploads through the app (admins posting mp3s) may wait 300 s for the first byte. A static
+ * backend has one set of timeouts, so uploads go through a second backend to the same app.
+ */
+export const appUploads = {
+  name: "app_uploads",
+  origin: "app",
+  methods: ["POST", "PUT"],
+  firstByteTimeout: 300_000,
+} as const;
+
+/** The backend a request to `origin` with `method` goes through. */
+export function backendFor(origin: OriginName, method: string): string {
+  if (origin === appUploads.origin && (appUploads.methods as readonly string[]).includes(method)) return appUploads.name;
+  return origins[origin].name;
+}

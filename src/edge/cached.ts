@@ -1,15 +1,264 @@
-// Cacheable requests to the app, feeds and nightly origins, through the edge cache.
-// (Issue 4 builds the Core Cache layer here; until then every request goes to the origin.)
+// Cacheable requests to the app, feeds and nightly origins, through Core Cache: fresh copies
+// from cache; stale copies at once while one request refreshes them in the background; a
+// synchronous refresh past the stale-while-revalidate window, with the stale copy kept for
+// when the origin fails; concurrent misses collapsed into one origin request by the
+// transactional lookup. Core Cache (not the readthrough HTTP cache) so the same code runs in
+// production and under Viceroy.
 
-import type { ToOrigin, CachePlacement } from "../decision.js";
+import { CoreCache, type CacheEntry, type TransactionCacheEntry } from "fastly:cache";
+import type { CacheOutcome } from "../cache/outcome.js";
+import { freshnessOf, retention, storePolicy } from "../cache/policy.js";
+import {
+  decodeStored,
+  encodeStored,
+  revalidationHeaders,
+  storedResponseFrom,
+  type StoredResponse,
+} from "../cache/stored-response.js";
+import { origins } from "../config/origins.js";
+import type { CachePlacement, ToOrigin } from "../decision.js";
+import { statusWithoutAnswer } from "../http/origin-failure.js";
 import type { RequestContext } from "./context.js";
-import { passToOrigin } from "./pass.js";
+import { originUnavailable } from "./origin-fetch.js";
+import { fetchWithRetry, type OriginResult } from "./origin-retry.js";
 import type { Served } from "./served.js";
 
-export async function serveCached(
+type Cacheable = ToOrigin & { cache: CachePlacement };
+
+/** The client's Range and validators are the edge's business, never the origin's, on a miss. */
+const clientOnlyHeaders = ["range", "if-range", "if-none-match", "if-modified-since", "if-match", "if-unmodified-since"];
+
+export async function serveCached(ctx: RequestContext, decision: Cacheable): Promise<Served> {
+  const tx = CoreCache.transactionLookup(decision.cache.key);
+  const state = tx.state();
+  const stored = state.found() ? decodeStored(tx.userMetadata()) : null;
+
+  if (state.found() && stored) {
+    const age = tx.age() / 1000;
+    let phase = freshnessOf(age, stored.times);
+    // A soft purge marks the object stale without ageing it.
+    if (phase === "fresh" && state.stale()) phase = "stale-while-revalidate";
+    if (phase === "fresh") return fromCache(ctx, decision, tx, stored, { state: "hit" });
+    if (phase === "stale-while-revalidate") {
+      if (state.mustInsertOrUpdate()) ctx.event.waitUntil(refresh(ctx, decision, tx, stored));
+      return fromCache(ctx, decision, tx, stored, { state: "stale", fwd: "stale", note: "revalidating" });
+    }
+    if (phase === "stale-if-error") {
+      if (!state.mustInsertOrUpdate()) {
+        return fromCache(ctx, decision, tx, stored, { state: "stale", fwd: "stale", note: "refresh-in-flight" });
+      }
+      const result = await fetchWithRetry(ctx, decision, { method: "GET", drop: clientOnlyHeaders });
+      if (result.ok) return store(ctx, decision, tx, result.response, "stale");
+      if (result.response) await result.response.body?.cancel();
+      tx.cancel();
+      return fromCache(ctx, decision, tx, stored, { state: "stale", fwd: "stale", note: "stale-if-error" });
+    }
+  }
+
+  if (!state.mustInsertOrUpdate()) {
+    // Another request holds the obligation and gave up; this one goes to the origin alone.
+    const result = await fetchWithRetry(ctx, decision, { method: "GET", drop: clientOnlyHeaders });
+    return answerUncached(ctx, decision, result, { state: "miss", fwd: "uri-miss", origin: decision.origin });
+  }
+  const result = await fetchWithRetry(ctx, decision, { method: "GET", drop: clientOnlyHeaders });
+  if (!result.ok) {
+    tx.cancel();
+    return answerUncached(ctx, decision, result, {
+      state: "miss",
+      fwd: "uri-miss",
+      origin: decision.origin,
+      note: "origin-failed",
+    });
+  }
+  return store(ctx, decision, tx, result.response, "uri-miss");
+}
+
+/** Inserts a storable origin answer and streams it back out of the cache; else passes it. */
+function store(
   ctx: RequestContext,
-  decision: ToOrigin & { cache: CachePlacement },
-): Promise<Served> {
-  const served = await passToOrigin(ctx, decision);
-  return { ...served, cache: { state: "miss", fwd: "uri-miss", origin: decision.origin } };
+  decision: Cacheable,
+  tx: TransactionCacheEntry,
+  upstream: Response,
+  fwd: "uri-miss" | "stale",
+): Served {
+  const policy = storePolicy(decision.origin, upstream.status, upstream.headers);
+  if (!policy.store) {
+    tx.cancel();
+    return answerUncached(
+      ctx,
+      decision,
+      { ok: true, response: upstream },
+      { state: "miss", fwd, origin: decision.origin, note: policy.reason },
+    );
+  }
+  const stored = storedResponseFrom(upstream.status, upstream.headers, policy.times);
+  const [writer, entry] = tx.insertAndStreamBack(insertOptions(decision, stored, policy.surrogateKeys, upstream));
+  ctx.event.waitUntil(fill(writer, upstream, decision.cache.key));
+  return fromCache(ctx, decision, entry, stored, {
+    state: "miss",
+    fwd,
+    stored: true,
+    ttl: policy.times.fresh,
+    age: 0,
+    hits: 0,
+  });
+}
+
+function insertOptions(
+  decision: Cacheable,
+  stored: StoredResponse,
+  originKeys: readonly string[],
+  upstream: Response,
+) {
+  const { maxAgeMs, staleMs } = retention(stored.times);
+  const length = Number(upstream.headers.get("content-length") ?? "");
+  return {
+    maxAge: maxAgeMs,
+    staleWhileRevalidate: staleMs,
+    surrogateKeys: [decision.cache.surrogateKey, ...originKeys],
+    userMetadata: encodeStored(stored),
+    ...(Number.isSafeInteger(length) && length >= 0 && upstream.headers.has("content-length") ? { length } : {}),
+  };
+}
+
+/**
+ * Copies the origin body into the cache. A body that ends early or errors is abandoned, so a
+ * truncated object is never stored as complete.
+ */
+async function fill(
+  writer: import("fastly:body").FastlyBody,
+  upstream: Response,
+  key: string,
+): Promise<void> {
+  const expected = upstream.headers.has("content-length") ? Number(upstream.headers.get("content-length")) : null;
+  let received = 0;
+  try {
+    if (upstream.body) {
+      const reader = upstream.body.getReader();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        received += value.byteLength;
+        writer.append(value);
+      }
+    }
+    if (expected !== null && received !== expected) throw new Error(`got ${received} of ${expected} bytes`);
+    writer.close();
+  } catch (error) {
+    console.error(`cache fill of ${key} abandoned: ${String(error)}`);
+    writer.abandon();
+    evict(key);
+  }
+}
+
+/**
+ * Overwrites a key with an empty, already-expired entry that carries no metadata of ours, so the
+ * next lookup treats it as a miss. Production drops an abandoned insert by itself; Viceroy keeps
+ * it, found but with an errored body, which would be served as an empty 200.
+ */
+function evict(key: string): void {
+  try {
+    CoreCache.insert(key, { maxAge: 0, userMetadata: "" }).close();
+  } catch (error) {
+    console.error(`could not evict ${key}: ${String(error)}`);
+  }
+}
+
+/** Background refresh of a stale copy: conditional when the origin gave validators. */
+async function refresh(
+  ctx: RequestContext,
+  decision: Cacheable,
+  tx: TransactionCacheEntry,
+  stored: StoredResponse,
+): Promise<void> {
+  const result = await fetchWithRetry(ctx, decision, {
+    method: "GET",
+    drop: clientOnlyHeaders,
+    headers: revalidationHeaders(stored),
+  });
+  if (!result.ok) {
+    if (result.response) await result.response.body?.cancel();
+    tx.cancel();
+    return;
+  }
+  const upstream = result.response;
+  if (upstream.status === 304) {
+    await upstream.body?.cancel();
+    const { maxAgeMs, staleMs } = retention(stored.times);
+    tx.update({
+      maxAge: maxAgeMs,
+      staleWhileRevalidate: staleMs,
+      initialAge: 0,
+      surrogateKeys: [decision.cache.surrogateKey, ...storedSurrogateKeys(stored)],
+      userMetadata: encodeStored(stored),
+    });
+    return;
+  }
+  const policy = storePolicy(decision.origin, upstream.status, upstream.headers);
+  if (!policy.store) {
+    await upstream.body?.cancel();
+    tx.cancel();
+    return;
+  }
+  const fresh = storedResponseFrom(upstream.status, upstream.headers, policy.times);
+  await fill(tx.insert(insertOptions(decision, fresh, policy.surrogateKeys, upstream)), upstream, decision.cache.key);
+}
+
+function storedSurrogateKeys(stored: StoredResponse): string[] {
+  const header = stored.headers.find(([name]) => name === "surrogate-key")?.[1];
+  return header ? header.split(/\s+/).filter(Boolean) : [];
+}
+
+/** Viceroy does not implement CacheEntry.hits(); the count is then left unknown, not made up. */
+function hitsOf(entry: CacheEntry, known: number | undefined): { hits?: number } {
+  if (known !== undefined) return { hits: known };
+  try {
+    return { hits: entry.hits() };
+  } catch {
+    return {};
+  }
+}
+
+/** A response served out of a cache entry (a hit, a stale copy, or a miss streaming back). */
+function fromCache(
+  ctx: RequestContext,
+  decision: Cacheable,
+  entry: CacheEntry,
+  stored: StoredResponse,
+  outcome: Omit<CacheOutcome, "origin">,
+): Served {
+  const age = outcome.age ?? entry.age() / 1000;
+  const cache: CacheOutcome = {
+    ...outcome,
+    origin: decision.origin,
+    age,
+    ttl: outcome.ttl ?? stored.times.fresh - age,
+    ...hitsOf(entry, outcome.hits),
+  };
+  const headers = new Headers(stored.headers as [string, string][]);
+  const length = entry.length();
+  if (length !== null) headers.set("content-length", String(length));
+  if (ctx.req.method === "HEAD") {
+    // RFC 9110 §9.3.2: HEAD carries the Content-Length a GET would have; the runtime drops it
+    // from a bodyless response unless told the framing headers are ours.
+    return { response: new Response(null, { status: stored.status, headers, manualFramingHeaders: true }), cache };
+  }
+  return { response: new Response(entry.body(), { status: stored.status, headers }), cache };
+}
+
+/** An origin answer that is not stored: passed as it is, or a short 503/504 when there was none. */
+function answerUncached(
+  ctx: RequestContext,
+  decision: Cacheable,
+  result: OriginResult,
+  cache: CacheOutcome,
+): Served {
+  const upstream = result.response;
+  if (!upstream) {
+    const status = result.ok ? 503 : statusWithoutAnswer(result.failure, origins[decision.origin]);
+    return { response: originUnavailable(decision.origin, status), cache };
+  }
+  const body = ctx.req.method === "HEAD" ? null : upstream.body;
+  if (ctx.req.method === "HEAD") void upstream.body?.cancel();
+  return { response: new Response(body, { status: upstream.status, headers: upstream.headers }), cache };
 }

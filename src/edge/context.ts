@@ -12,16 +12,19 @@ export interface RequestContext {
   readonly requestId: string;
   /** Date.now() when the request arrived. */
   readonly startedAt: number;
+  /** performance.now() when the request arrived: elapsed times in microseconds. */
+  readonly startedAtMonotonic: number;
   readonly servedBy: ServedBy;
 }
 
 export function contextFor(event: FetchEvent): RequestContext {
-  const req = edgeRequestFrom(event.request);
+  const req = edgeRequestFrom(event.request, event.client.address);
   return {
     event,
     req,
     requestId: requestIdFor(req.headers, () => crypto.randomUUID()),
     startedAt: Date.now(),
+    startedAtMonotonic: performance.now(),
     servedBy: {
       pop: env("FASTLY_POP") || "local",
       region: env("FASTLY_REGION") || "local",

@@ -3,23 +3,43 @@
 
 import { cacheHeaders } from "../cache/cache-status.js";
 import { edgeAnswer } from "../cache/outcome.js";
+import { edgeControlHeaders } from "../cache/policy.js";
 import type { CachePlacement, Synthetic, ToOrigin } from "../decision.js";
+import { everyResponseHeaders } from "../http/response-headers.js";
 import { decide } from "../router.js";
 import { serveAsset } from "./assets.js";
 import { serveCached } from "./cached.js";
 import { contextFor, type RequestContext } from "./context.js";
-import { withLogging } from "./logging.js";
+import { logHandoff, withLogging } from "./logging.js";
 import { passToOrigin } from "./pass.js";
 import { purge } from "./purge.js";
 import type { Served } from "./served.js";
 import { handOffWebSocket } from "./websocket.js";
 
-const hsts = "max-age=31557600";
-
 export async function handle(event: FetchEvent): Promise<Response> {
   const ctx = contextFor(event);
+  try {
+    return await serve(ctx);
+  } catch (error) {
+    // A bug, not an origin failure: answer briefly and say so in the service log.
+    console.error(`edge error for ${ctx.req.method} ${ctx.req.host}${ctx.req.path}: ${String(error)}`);
+    const served: Served = {
+      response: new Response("The edge could not serve this request.\n", {
+        status: 503,
+        headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store", "retry-after": "5" },
+      }),
+      cache: { state: "edge", note: "edge-error" },
+    };
+    return withLogging(ctx, served, finish(ctx, served));
+  }
+}
+
+async function serve(ctx: RequestContext): Promise<Response> {
   const decision = decide(ctx.req);
-  if (decision.kind === "websocket") return handOffWebSocket(ctx, decision);
+  if (decision.kind === "websocket") {
+    logHandoff(ctx, { state: "pass", fwd: "bypass", origin: decision.origin, note: "websocket" });
+    return handOffWebSocket(ctx, decision);
+  }
   let served: Served;
   switch (decision.kind) {
     case "synthetic":
@@ -49,8 +69,9 @@ function syntheticResponse(decision: Synthetic): Response {
 /** Headers every response carries. */
 function finish(ctx: RequestContext, served: Served): Response {
   const headers = served.response.headers;
-  headers.set("strict-transport-security", hsts);
+  for (const [name, value] of Object.entries(everyResponseHeaders(ctx.req.site, served.cache.origin))) headers.set(name, value);
   headers.set("x-request-id", ctx.requestId);
   for (const [name, value] of Object.entries(cacheHeaders(served.cache, ctx.servedBy))) headers.set(name, value);
+  if (!ctx.req.headers.has("fastly-debug")) for (const name of edgeControlHeaders) headers.delete(name);
   return served.response;
 }

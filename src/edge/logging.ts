@@ -1,9 +1,155 @@
-// Log lines for every response (issue 6 writes the S3 formats here). Receives the final
-// response and returns the one to send, so it can count the bytes that actually leave.
+// Log lines for every response (spec "Logs shipped to S3"): receives the final response and
+// returns the one to send, whose body is counted as it leaves (src/logs/counting-body.ts). The
+// lines are written when the body has ended, inside `event.waitUntil` so the instance lives
+// until then; what they say is decided in src/logs/.
 
+import { Logger } from "fastly:logger";
+import { destinationsFor } from "../logs/destinations.js";
+import { episodeLine } from "../logs/episode-line.js";
+import type { Delivery, Exchange } from "../logs/exchange.js";
+import { feedLine } from "../logs/feed-line.js";
+import { knownNumber, knownText, unknownGeo, type ClientGeo } from "../logs/geo.js";
+import { countingBody } from "../logs/counting-body.js";
+import { hasNoBody, headerValue, requestBodyBytes } from "../logs/request-facts.js";
+import { requestLine } from "../logs/request-line.js";
 import type { RequestContext } from "./context.js";
 import type { Served } from "./served.js";
 
-export function withLogging(_ctx: RequestContext, _served: Served, response: Response): Response {
-  return response;
+export function withLogging(ctx: RequestContext, served: Served, response: Response): Response {
+  const write = (bytes: number, delivery: Delivery) => {
+    try {
+      writeLines(ctx, served, response, bytes, delivery);
+    } catch (error) {
+      console.error(`log lines for ${ctx.requestId} failed: ${String(error)}`);
+    }
+  };
+  if (!response.body || hasNoBody(ctx.req.method, response.status)) {
+    write(0, "complete");
+    return response;
+  }
+  // A counted body is a stream the program writes, which the platform would send chunked; keep
+  // the Content-Length the response already had (a download client needs it for progress and to
+  // notice a short body), so framing stays exactly what it was without counting.
+  const length = response.headers.get("content-length");
+  const manualFramingHeaders = length !== null && /^\d{1,15}$/.test(length);
+  let ended!: () => void;
+  ctx.event.waitUntil(new Promise<void>((resolve) => (ended = resolve)));
+  const body = countingBody(
+    response.body,
+    ({ bytes, delivery }) => {
+      write(bytes, delivery);
+      ended();
+    },
+    { declaredBytes: manualFramingHeaders ? Number(length) : null },
+  );
+  return new Response(body, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+    manualFramingHeaders,
+  });
+}
+
+/**
+ * A WebSocket upgrade handed to an origin: the platform takes the connection over, so the
+ * request line says so (101, no bytes counted) instead of being lost.
+ */
+export function logHandoff(ctx: RequestContext, cache: Served["cache"]): void {
+  try {
+    // 101 is no status a Response object may carry, so the line gets the facts directly.
+    writeLines(ctx, { cache }, { status: 101, headers: new Headers() }, 0, "handed-off");
+  } catch (error) {
+    console.error(`log lines for ${ctx.requestId} failed: ${String(error)}`);
+  }
+}
+
+type Answer = Pick<Response, "status" | "headers">;
+
+function writeLines(
+  ctx: RequestContext,
+  served: Pick<Served, "cache">,
+  response: Answer,
+  bytes: number,
+  delivery: Delivery,
+): void {
+  const destinations = destinationsFor(ctx.req);
+  const exchange = exchangeOf(ctx, served, response, bytes, delivery);
+  if (destinations.episode) new Logger(destinations.episode.name).log(episodeLine(exchange));
+  if (destinations.feed) new Logger(destinations.feed.name).log(feedLine(exchange));
+  new Logger(destinations.request.name).log(requestLine(exchange));
+}
+
+function exchangeOf(
+  ctx: RequestContext,
+  served: Pick<Served, "cache">,
+  response: Answer,
+  bytes: number,
+  delivery: Delivery,
+): Exchange {
+  const { req, event } = ctx;
+  const client = clientFacts(event);
+  return {
+    startedAt: ctx.startedAt,
+    elapsedUs: (performance.now() - ctx.startedAtMonotonic) * 1000,
+    requestId: ctx.requestId,
+    clientIp: client.address,
+    geo: client.geo,
+    method: req.method,
+    host: req.host,
+    path: req.path,
+    query: req.query,
+    protocol: client.http2 ? "HTTP/2" : "HTTP/1.1",
+    tls: client.tls,
+    relayed: req.headers.has("fastly-ff"),
+    userAgent: headerValue(req.headers, "user-agent"),
+    referer: headerValue(req.headers, "referer"),
+    requestBodyBytes: requestBodyBytes(req.headers),
+    status: response.status,
+    contentType: response.headers.get("content-type"),
+    bodyBytes: bytes,
+    delivery,
+    cache: served.cache,
+    servedBy: ctx.servedBy,
+  };
+}
+
+interface ClientFacts {
+  readonly address: string;
+  readonly geo: ClientGeo;
+  readonly tls: boolean;
+  readonly http2: boolean;
+}
+
+/** What the platform knows about the client connection; a fact it cannot give is unknown. */
+function clientFacts(event: FetchEvent): ClientFacts {
+  const client = event.client;
+  const read = <T>(get: () => T, fallback: T): T => {
+    try {
+      return get() ?? fallback;
+    } catch {
+      return fallback;
+    }
+  };
+  const address = read(() => client.address, "");
+  return {
+    address,
+    geo: read(() => geoOf(client.geo), unknownGeo),
+    tls: read(() => client.tlsProtocol !== null, false),
+    http2: read(() => client.h2Fingerprint !== null, false),
+  };
+}
+
+function geoOf(geo: import("fastly:geolocation").Geolocation | null): ClientGeo {
+  if (!geo) return unknownGeo;
+  return {
+    city: knownText(geo.city),
+    countryName: knownText(geo.country_name),
+    countryCode: knownText(geo.country_code),
+    continent: knownText(geo.continent),
+    region: knownText(geo.region),
+    latitude: knownNumber(geo.latitude),
+    longitude: knownNumber(geo.longitude),
+    asNumber: knownNumber(geo.as_number),
+    asName: knownText(geo.as_name),
+  };
 }

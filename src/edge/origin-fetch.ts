@@ -3,7 +3,7 @@
 // because the edge keeps its own cache in Core Cache.
 
 import { CacheOverride } from "fastly:cache-override";
-import { origins } from "../config/origins.js";
+import { backendFor, origins } from "../config/origins.js";
 import type { ToOrigin } from "../decision.js";
 import { originRequestHeaders } from "../http/origin-request.js";
 import type { RequestContext } from "./context.js";
@@ -28,19 +28,21 @@ export function fetchFromOrigin(
   const headers = originRequestHeaders(ctx.req, ctx.requestId);
   for (const name of options.drop ?? []) headers.delete(name);
   for (const [name, value] of Object.entries(options.headers ?? {})) headers.set(name, value);
+  const method = options.method ?? ctx.req.method;
   return fetch(`https://${origin.host}${options.path ?? decision.originPath}`, {
-    method: options.method ?? ctx.req.method,
+    method,
     headers,
     body: options.body ?? null,
-    backend: origin.name,
+    backend: backendFor(origin.name, method),
     cacheOverride: new CacheOverride("pass"),
   });
 }
 
-/** The short answer when an origin gave nothing usable. */
-export function originUnavailable(origin: string): Response {
-  return new Response(`The ${origin} origin could not be reached. Try again shortly.\n`, {
-    status: 503,
+/** The short answer when an origin gave no answer: 503 when unreachable, 504 on a timeout. */
+export function originUnavailable(origin: string, status: 503 | 504 = 503): Response {
+  const what = status === 504 ? "did not answer in time" : "could not be reached";
+  return new Response(`The ${origin} origin ${what}. Try again shortly.\n`, {
+    status,
     headers: { "content-type": "text/plain; charset=utf-8", "retry-after": "5", "cache-control": "no-store" },
   });
 }

@@ -2,6 +2,8 @@
 // the origin as they are, the origin's answer returned as it is.
 
 import { passOutcome } from "../cache/outcome.js";
+import { origins } from "../config/origins.js";
+import { statusWithoutAnswer } from "../http/origin-failure.js";
 import type { ToOrigin } from "../decision.js";
 import type { RequestContext } from "./context.js";
 import { fetchFromOrigin, originUnavailable } from "./origin-fetch.js";
@@ -10,11 +12,14 @@ import type { Served } from "./served.js";
 export async function passToOrigin(ctx: RequestContext, decision: ToOrigin): Promise<Served> {
   const hasBody = ctx.req.method !== "GET" && ctx.req.method !== "HEAD";
   const cache = passOutcome(decision.origin, "bypass", decision.passReason);
+  const started = Date.now();
   try {
     const upstream = await fetchFromOrigin(ctx, decision, { body: hasBody ? ctx.event.request.body : null });
     return { response: new Response(upstream.body, upstream), cache };
   } catch (error) {
-    console.error(`origin ${decision.origin} failed: ${String(error)}`);
-    return { response: originUnavailable(decision.origin), cache };
+    const elapsedMs = Date.now() - started;
+    console.error(`origin ${decision.origin} failed after ${elapsedMs} ms: ${String(error)}`);
+    const status = statusWithoutAnswer({ kind: "network", elapsedMs }, origins[decision.origin]);
+    return { response: originUnavailable(decision.origin, status), cache };
   }
 }

@@ -1,14 +1,49 @@
-// PURGE of a public URL (rule 4). Issue 4 implements the token check and the surrogate-key
-// purge; until then every purge is refused.
+// PURGE of a public URL (rule 4): with the token from the Secret Store, every cached object
+// behind the URL (each query variant, each mp3 segment) goes, through the URL's surrogate key.
+// `Fastly-Soft-Purge: 1` marks them stale instead, as Fastly's API does.
 
+import { purgeSurrogateKey } from "fastly:compute";
+import { SecretStore } from "fastly:secret-store";
 import { edgeAnswer } from "../cache/outcome.js";
 import type { Purge } from "../decision.js";
+import { purgeAuthorized } from "../http/purge-auth.js";
 import type { RequestContext } from "./context.js";
 import type { Served } from "./served.js";
 
-export async function purge(_ctx: RequestContext, _decision: Purge): Promise<Served> {
+export const secretStoreName = "edge_secrets";
+export const purgeTokenKey = "purge_token";
+
+async function purgeToken(): Promise<string | null> {
+  try {
+    const entry = await new SecretStore(secretStoreName).get(purgeTokenKey);
+    return entry ? entry.plaintext() : null;
+  } catch (error) {
+    console.error(`secret store ${secretStoreName} unavailable: ${String(error)}`);
+    return null;
+  }
+}
+
+function json(status: number, body: unknown): Response {
+  return new Response(`${JSON.stringify(body)}\n`, {
+    status,
+    headers: { "content-type": "application/json", "cache-control": "no-store" },
+  });
+}
+
+export async function purge(ctx: RequestContext, decision: Purge): Promise<Served> {
+  if (!purgeAuthorized(ctx.req.headers.get("purge-token"), await purgeToken())) {
+    return {
+      response: new Response("Purging needs a valid Purge-Token header.\n", {
+        status: 401,
+        headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" },
+      }),
+      cache: edgeAnswer,
+    };
+  }
+  const soft = ctx.req.headers.get("fastly-soft-purge") === "1";
+  purgeSurrogateKey(decision.surrogateKey, soft);
   return {
-    response: new Response("PURGE is not available yet.\n", { status: 401, headers: { "content-type": "text/plain" } }),
-    cache: edgeAnswer,
+    response: json(200, { status: "ok", url: decision.url, surrogateKey: decision.surrogateKey, soft }),
+    cache: { state: "edge", note: "purge" },
   };
 }

@@ -1,19 +1,79 @@
-// The headers an origin request carries: the client's, minus hop-by-hop headers and those only
-// the edge may set, plus the origin's own Host (from the URL), the public host as
-// X-Forwarded-Host, and the request id.
+// The headers an origin request carries (rule 15): the client's, minus hop-by-hop headers and
+// those only the edge may set, plus the origin's own Host (from the URL), the public host as
+// X-Forwarded-Host, who the client is, and the request id.
 
 import type { EdgeRequest } from "../edge-request.js";
+import { cookiesReachOrigin } from "../rules/cookies.js";
 
-/** RFC 9110 §7.6.1: connection-specific headers are not forwarded. */
-const hopByHop = ["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade"];
+/**
+ * RFC 9110 §7.6.1: connection-specific headers, and any header the Connection header names,
+ * are not forwarded by a proxy. (Upgrade is hop-by-hop too; WebSocket handshakes are handed
+ * off whole by the platform, not forwarded through here.)
+ */
+const hopByHop = [
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "proxy-authorization",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+];
 
-/** Headers a client may not set for the edge (spec rule 15). */
-export const edgeOnlyHeaders = ["fastly-ff", "x-forwarded-host", "x-forwarded-proto", "fastly-client-ip"];
+/**
+ * Headers a client may not set for the edge. Origins trust these because only the edge (or
+ * Fastly) writes them: the public host and scheme, the client's address, and Fastly's own
+ * `Fastly-*` markers (`Fastly-FF` says "another Fastly node sent this").
+ */
+export const edgeOnlyHeaders = [
+  "x-forwarded-host",
+  "x-forwarded-proto",
+  "x-forwarded-server",
+  "x-forwarded-port",
+  "forwarded",
+  "x-real-ip",
+];
+
+/** Every `Fastly-*` header is Fastly's to write (https://www.fastly.com/documentation/reference/http/http-headers/). */
+const edgeOnlyPrefix = "fastly-";
+
+/** Header names listed in a Connection header (RFC 9110 §7.6.1). */
+function connectionOptions(connection: string | null): string[] {
+  if (!connection) return [];
+  return connection
+    .split(",")
+    .map((name) => name.trim().toLowerCase())
+    .filter((name) => name !== "");
+}
 
 export function originRequestHeaders(req: EdgeRequest, requestId: string): Headers {
-  const headers = new Headers(req.headers);
-  for (const name of [...hopByHop, ...edgeOnlyHeaders, "host"]) headers.delete(name);
+  const headers = new Headers();
+  const dropped = new Set([...hopByHop, ...edgeOnlyHeaders, ...connectionOptions(req.headers.get("connection")), "host"]);
+  if (!cookiesReachOrigin(req.site)) dropped.add("cookie");
+  for (const [name, value] of req.headers) {
+    if (!dropped.has(name) && !name.startsWith(edgeOnlyPrefix)) headers.append(name, value);
+  }
   headers.set("x-forwarded-host", req.host);
   headers.set("x-request-id", requestId);
+  if (req.clientIp) {
+    // What a Fastly VCL service sends: the client's address, and X-Forwarded-For with it
+    // appended (https://www.fastly.com/documentation/reference/http/http-headers/X-Forwarded-For).
+    headers.set("fastly-client-ip", req.clientIp);
+    const forwardedFor = req.headers.get("x-forwarded-for")?.trim();
+    headers.set("x-forwarded-for", forwardedFor ? `${forwardedFor}, ${req.clientIp}` : req.clientIp);
+  }
+  return headers;
+}
+
+/**
+ * The headers of a WebSocket opening handshake handed through to an origin (rule 7): those of
+ * any origin request, plus the Upgrade and Connection headers that make it a handshake
+ * (RFC 6455 §4.1), which the platform's handoff carries to the origin as the tunnel's start.
+ */
+export function websocketHandshakeHeaders(req: EdgeRequest, requestId: string): Headers {
+  const headers = originRequestHeaders(req, requestId);
+  headers.set("upgrade", req.headers.get("upgrade") ?? "websocket");
+  headers.set("connection", "Upgrade");
   return headers;
 }

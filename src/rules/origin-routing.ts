@@ -7,7 +7,7 @@ import { feedObjects, feedsPrefix } from "../config/feeds.js";
 import { siteHosts } from "../config/hosts.js";
 import type { OriginName } from "../config/origins.js";
 import { urlSurrogateKey } from "../cache/surrogate-keys.js";
-import type { ToOrigin } from "../decision.js";
+import type { CachePlacement, ToOrigin } from "../decision.js";
 import type { EdgeRequest } from "../edge-request.js";
 
 const feedTable: ReadonlyMap<string, string> = new Map(Object.entries(feedObjects));
@@ -35,23 +35,30 @@ export function feedObjectFor(path: string): string | null {
   return feedPathFor(path)?.object ?? null;
 }
 
-export function originRouting(req: EdgeRequest): ToOrigin {
-  const cacheable = req.method === "GET" || req.method === "HEAD";
-  const route = (origin: OriginName, originPath: string, host: string, path: string, query: string): ToOrigin =>
-    cacheable
-      ? {
-          kind: "origin",
-          origin,
-          originPath,
-          cache: { key: `${host}${path}${query}`, surrogateKey: urlSurrogateKey(host, path) },
-        }
-      : { kind: "origin", origin, originPath, cache: null, passReason: "method" };
+/** Where a request goes and where its answer is cached, were it cacheable. */
+export interface Route {
+  readonly origin: OriginName;
+  readonly originPath: string;
+  readonly placement: CachePlacement;
+}
 
+/** The origin, the path sent to it and the cache placement, by host and path alone. */
+export function routeFor(req: EdgeRequest): Route {
+  const route = (origin: OriginName, originPath: string, host: string, path: string, query: string): Route => ({
+    origin,
+    originPath,
+    placement: { key: `${host}${path}${query}`, surrogateKey: urlSurrogateKey(host, path) },
+  });
   if (req.site === "assets") return route("assets", req.path, siteHosts.assets, req.path, "");
-  if (req.site === "nightly") {
-    return route("nightly", req.path + req.query, siteHosts.nightly, req.path, req.query);
-  }
+  if (req.site === "nightly") return route("nightly", req.path + req.query, siteHosts.nightly, req.path, req.query);
   const feed = feedPathFor(req.path);
   if (feed) return route("feeds", feed.object, siteHosts.app, feed.canonical, "");
   return route("app", req.path + req.query, siteHosts.app, req.path, req.query);
+}
+
+/** RFC 9111 §3: only GET and HEAD answers are stored; other methods pass uncached. */
+export function originRouting(req: EdgeRequest): ToOrigin {
+  const { origin, originPath, placement } = routeFor(req);
+  if (req.method === "GET" || req.method === "HEAD") return { kind: "origin", origin, originPath, cache: placement };
+  return { kind: "origin", origin, originPath, cache: null, passReason: "method" };
 }

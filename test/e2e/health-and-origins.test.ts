@@ -1,10 +1,12 @@
 // Rule 1 and a plain request reaching each of the four origins, through the real wasm.
 
-import { beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { fixtureBytes, fixtureAt, mp3s } from "../../scripts/origins/fixtures.js";
+import { cold, purgeWarmed } from "../shared/cold-cache.js";
 import { originRequests, resetOrigins, send } from "./support/edge.js";
 
 beforeEach(resetOrigins);
+afterEach(purgeWarmed);
 
 describe("health", () => {
   for (const host of ["changelog.com", "cdn.changelog.com", "nightly.changelog.com", "127.0.0.1"]) {
@@ -58,6 +60,7 @@ describe("a plain request reaches each origin", () => {
 
   it("an mp3 range on cdn.changelog.com comes from the assets bucket with exact bytes", async () => {
     const mp3 = mp3s.oneMB;
+    await cold("cdn.changelog.com", mp3.path);
     const res = await send(mp3.path, { host: "cdn.changelog.com", headers: { range: "bytes=1000-1999" } });
     expect(res.status).toBe(206);
     expect(res.headers["content-range"]).toBe(`bytes 1000-1999/${mp3.size}`);
@@ -70,5 +73,16 @@ describe("a plain request reaches each origin", () => {
     expect(res.status).toBe(200);
     expect(res.text()).toContain("Changelog Nightly");
     expect((await originRequests("nightly"))[0]?.headers.host).toBe("changelog-nightly-2023-10-10.fly.dev");
+  });
+});
+
+describe("staging names", () => {
+  it("serve the same sites as production's", async () => {
+    const mp3 = mp3s.small;
+    const asset = await send(mp3.path, { host: "cdn.staging.changelog.com", headers: { range: "bytes=0-9" } });
+    expect(asset.status).toBe(206);
+    expect(asset.body).toEqual(Buffer.from(fixtureBytes(mp3, 0, 10)));
+    const nightly = await send("/", { host: "nightly.staging.changelog.com" });
+    expect(nightly.text()).toContain("Changelog Nightly");
   });
 });

@@ -3,18 +3,20 @@
 // concurrent clients share those requests; HEAD, 404s, origin failures, a body cut by the
 // origin, and a new version of an object at the origin.
 //
-// Every scenario here needs bytes no earlier request has touched. It uses its own spare
-// fixture, or an object it writes into the local bucket itself (a fresh edge starts with an
-// empty cache, so those are cold the first time this file asks for them).
+// Every scenario here needs bytes no earlier request has touched: it purges its URL first
+// (test/shared/cold-cache.ts, which also proves a URL purge reaches every segment) and again
+// after, and uses its own spare fixture or an object it writes into the local bucket itself.
 
 import { request } from "node:http";
-import { beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { generatedBytes, mp3s, type Fixture } from "../../scripts/origins/fixtures.js";
 import { segmentBytes, segmentIndexOf, segmentRange } from "../../src/cache/segments.js";
-import { edge, injectFault, originRequests, resetOrigins } from "./support/edge.js";
-import { fetchWhole, rangesSeen, streamFrom } from "./mp3-support.js";
+import { cold, purgeWarmed } from "../shared/cold-cache.js";
+import { edge, injectFault, originRequests, resetOrigins, send } from "./support/edge.js";
+import { assets, fetchWhole, rangesSeen, streamFrom } from "./mp3-support.js";
 
 beforeEach(resetOrigins);
+afterEach(purgeWarmed);
 
 /** Segment start offsets that bytes [start, end] need. */
 function segmentStarts(start: number, end: number): number[] {
@@ -61,6 +63,7 @@ function putObject(object: GeneratedFixture): Promise<void> {
 describe("origin requests for ranges", () => {
   it("a first-touch range makes one origin request per segment it needs; the same bytes again make none", async () => {
     const mp3 = mp3s.spareB;
+    await cold(assets, mp3.path);
     const [start, end] = [100, mp3.size - 100];
     const first = await streamFrom(mp3.path, { headers: { range: `bytes=${start}-${end}` }, expect: { fixture: mp3, start } });
     expect(first.status).toBe(206);
@@ -85,6 +88,7 @@ describe("origin requests for ranges", () => {
 
   it("8 concurrent clients asking for the same cold range share one origin request per segment", async () => {
     const mp3 = mp3s.spareC;
+    await cold(assets, mp3.path);
     const [start, end] = [1234, mp3.size - 4321];
     const clients = await Promise.all(
       Array.from({ length: 8 }, () => streamFrom(mp3.path, { headers: { range: `bytes=${start}-${end}` }, expect: { fixture: mp3, start } })),
@@ -100,6 +104,7 @@ describe("origin requests for ranges", () => {
   it("8 concurrent clients downloading a cold multi-segment episode in full: one origin request per segment", async () => {
     const object = testObject("concurrent-full", 3 * segmentBytes + 1000, 302);
     await putObject(object);
+    await cold(assets, object.path);
     await resetOrigins();
     const clients = await Promise.all(Array.from({ length: 8 }, () => streamFrom(object.path, { expect: { fixture: object, start: 0 } })));
     for (const res of clients) {
@@ -111,6 +116,7 @@ describe("origin requests for ranges", () => {
 
   it("HEAD on a cold object: one origin request (the first segment, which is kept), then GET needs none", async () => {
     const cover = { path: "/uploads/covers/the-changelog-original.png", size: 48_611, contentType: "image/png" };
+    await cold(assets, cover.path);
     const head = await fetchWhole(cover.path, { method: "HEAD" });
     expect(head.status).toBe(200);
     expect(head.body.length).toBe(0);
@@ -132,6 +138,7 @@ describe("origin requests for ranges", () => {
 describe("answers other than the object", () => {
   it("a missing object: the origin's 404, kept briefly, so a second request does not reach the origin", async () => {
     const path = "/uploads/edge-tests/no-such-episode.mp3";
+    await cold(assets, path);
     const first = await fetchWhole(path);
     expect(first.status).toBe(404);
     expect((await originRequests("assets")).length).toBe(1);
@@ -148,6 +155,7 @@ describe("answers other than the object", () => {
 
   it("an origin 5xx is retried once, then passed on; nothing of it is kept", async () => {
     const mp3 = mp3s.spareF;
+    await cold(assets, mp3.path);
     await injectFault("assets", { mode: "status", status: 503, times: 2, path: mp3.path });
     const failed = await fetchWhole(mp3.path, { headers: { range: "bytes=0-99" } });
     expect(failed.status).toBe(503);
@@ -163,6 +171,7 @@ describe("answers other than the object", () => {
   it("an origin that dies mid-segment: the client sees a cut, never wrong or padded bytes; then the segment is whole again", async () => {
     const object = testObject("cut-mid-segment", segmentBytes + 1000, 301);
     await putObject(object);
+    await cold(assets, object.path);
     await resetOrigins();
     await injectFault("assets", { mode: "reset-after", bytes: 100_000, path: object.path, times: 1 });
     const cut = await streamFrom(object.path, { expect: { fixture: object, start: 0 } });
@@ -192,6 +201,7 @@ describe("a new version at the origin", () => {
     const v1 = testObject("version-change", size, 401);
     const v2 = { ...v1, body: { seed: 402 } };
     await putObject(v1);
+    await cold(assets, v1.path);
     const old = await fetchWhole(v1.path, { headers: { range: "bytes=10-19" } });
     expect(old.body).toEqual(Buffer.from(generatedBytes(401, 10, 20)));
     const oldTag = String(old.headers.etag);
@@ -210,5 +220,58 @@ describe("a new version at the origin", () => {
     expect(first.body).toEqual(Buffer.from(generatedBytes(402, 10, 20)));
     const whole = await streamFrom(v1.path, { expect: { fixture: v2, start: 0 } });
     expect(whole.complete && whole.mismatchAt === -1 && whole.bytes === size).toBe(true);
+  });
+});
+
+describe("purge", () => {
+  const purge = (path: string, soft = false) =>
+    send(path, {
+      method: "PURGE",
+      host: assets,
+      headers: { "purge-token": edge().purgeToken, ...(soft ? { "fastly-soft-purge": "1" } : {}) },
+    });
+
+  it("a PURGE of the URL (any query) evicts the object and every segment of it", async () => {
+    const object = testObject("purge-hard", 2 * segmentBytes + 1000, 303);
+    await putObject(object);
+    await cold(assets, object.path);
+    await resetOrigins();
+    const first = await streamFrom(object.path, { expect: { fixture: object, start: 0 } });
+    expect(first.complete && first.mismatchAt === -1).toBe(true);
+    expect(await originSegmentStarts()).toEqual(segmentStarts(0, object.size - 1));
+
+    expect((await purge(`${object.path}?utm_source=app`)).status).toBe(200);
+    await resetOrigins();
+    const again = await streamFrom(object.path, { expect: { fixture: object, start: 0 } });
+    expect(again.complete && again.mismatchAt === -1).toBe(true);
+    expect(again.headers["x-cache"]).toBe("MISS");
+    expect(await originSegmentStarts()).toEqual(segmentStarts(0, object.size - 1));
+  });
+
+  it("a soft purge: served stale at once, revalidated with If-None-Match in the background, no segment fetched again", async () => {
+    const object = testObject("purge-soft", 2 * segmentBytes + 1000, 304);
+    await putObject(object);
+    await cold(assets, object.path);
+    const warm = await streamFrom(object.path, { expect: { fixture: object, start: 0 } });
+    const etag = String(warm.headers.etag);
+    expect((await purge(object.path, true)).status).toBe(200);
+    await resetOrigins();
+
+    const stale = await streamFrom(object.path, { expect: { fixture: object, start: 0 } });
+    expect(stale.complete && stale.mismatchAt === -1).toBe(true);
+    expect(stale.headers["cache-status"]).toMatch(/; hit;.*stale/);
+    for (let waited = 0; waited < 50 && (await originRequests("assets")).length === 0; waited++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const seen = await originRequests("assets");
+    expect(seen.map((r) => [r.headers.range, r.headers["if-none-match"]])).toEqual([[`bytes=0-${segmentBytes - 1}`, etag]]);
+
+    await new Promise((r) => setTimeout(r, 200));
+    await resetOrigins();
+    const fresh = await streamFrom(object.path, { expect: { fixture: object, start: 0 } });
+    expect(fresh.complete && fresh.mismatchAt === -1).toBe(true);
+    expect(fresh.headers["cache-status"]).toMatch(/^changelog-edge; hit;/);
+    expect(fresh.headers["cache-status"]).not.toContain("stale");
+    expect(await originRequests("assets")).toEqual([]);
   });
 });

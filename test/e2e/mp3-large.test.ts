@@ -3,14 +3,16 @@
 // streams (neither body is ever held). Tests in this file run in order: the cold-range count
 // on the 300 MB episode comes before its full download, which caches every segment.
 
-import { beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { mp3s } from "../../scripts/origins/fixtures.js";
 import { prefetchSegments } from "../../src/cache/segment-stream.js";
 import { segmentBytes, segmentCount, segmentIndexOf } from "../../src/cache/segments.js";
+import { cold, purgeWarmed } from "../shared/cold-cache.js";
 import { originRequests, resetOrigins } from "./support/edge.js";
-import { rangesSeen, streamFrom } from "./mp3-support.js";
+import { assets, rangesSeen, streamFrom } from "./mp3-support.js";
 
 beforeEach(resetOrigins);
+afterEach(purgeWarmed);
 
 const big = mp3s.oneTwentyMB;
 const huge = mp3s.threeHundredMB;
@@ -34,6 +36,8 @@ describe("the 120 MB episode", () => {
   });
 
   it("in full, twice: every byte both times, the second from the cache alone", slow, async () => {
+    await cold(assets, big.path);
+    await resetOrigins();
     const first = await streamFrom(big.path, { expect: { fixture: big, start: 0 } });
     expect(first.status).toBe(200);
     expect(first.headers["content-length"]).toBe(String(big.size));
@@ -49,6 +53,8 @@ describe("the 120 MB episode", () => {
 
 describe("the 300 MB episode", () => {
   it("a cold range across three segments in the middle: exactly those three origin requests", async () => {
+    await cold(assets, huge.path);
+    await resetOrigins();
     const middle = segmentIndexOf(Math.floor(huge.size / 2));
     const [start, end] = [middle * segmentBytes + 5, (middle + 2) * segmentBytes + 5];
     const res = await streamFrom(huge.path, { headers: { range: `bytes=${start}-${end}` }, expect: { fixture: huge, start } });

@@ -44,6 +44,12 @@ describe("storePolicy", () => {
     });
   });
 
+  it("takes the stale windows from Surrogate-Control (RFC 5861 directives)", () => {
+    expect(
+      storePolicy("feeds", 200, h({ "surrogate-control": "max-age=1, stale-while-revalidate=0, stale-if-error=3600" })),
+    ).toMatchObject({ times: { fresh: 1, staleWhileRevalidate: 0, staleIfError: 3600 } });
+  });
+
   it("keeps the origin's surrogate keys", () => {
     expect(storePolicy("app", 200, h({ "surrogate-key": "page episode-42" }))).toMatchObject({
       surrogateKeys: ["page", "episode-42"],

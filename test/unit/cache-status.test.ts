@@ -26,6 +26,16 @@ describe("Cache-Status (RFC 9211)", () => {
     expect(cacheStatus({ state: "edge" }, servedBy)).toBe('changelog-edge; detail="pop=LHR region=EU-West origin=edge"');
   });
 
+  it("names the node like Fastly's server.identity, whether or not the host name says cache-", () => {
+    expect(cacheHeaders({ state: "edge" }, { pop: "IAD", region: "US-East", hostname: "cache-iad-kcgs7200110" })["x-served-by"]).toBe(
+      "cache-iad-kcgs7200110-IAD",
+    );
+  });
+
+  it("leaves X-Cache-Hits out when the platform cannot count hits", () => {
+    expect(cacheHeaders({ state: "hit", origin: "app" }, servedBy)["x-cache-hits"]).toBeUndefined();
+  });
+
   it("derives X-Cache, X-Cache-Hits, Age and X-Served-By from the same outcome", () => {
     expect(cacheHeaders({ state: "hit", hits: 4, age: 12.9, origin: "app" }, servedBy)).toMatchObject({
       "x-cache": "HIT",

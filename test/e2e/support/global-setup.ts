@@ -18,7 +18,12 @@ export interface EdgeContext {
   readonly logPath: string;
   readonly purgeToken: string;
   readonly ports: Record<string, number>;
+  /** The first-byte and between-bytes timeout of every backend in this run. */
+  readonly originTimeoutMs: number;
 }
+
+/** Tests that make an origin hang wait this long, not production's 15 s / 10 s. */
+const originTimeoutMs = 2_000;
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -53,6 +58,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     manifestPath: join(dir, "fastly.toml"),
     logPath,
     env: { PURGE_TOKEN: purgeToken },
+    timeouts: { firstByteTimeoutMs: originTimeoutMs, betweenBytesTimeoutMs: originTimeoutMs },
   });
   project.provide("edge", {
     base: edge.base,
@@ -60,6 +66,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     logPath,
     purgeToken,
     ports: origins.ports,
+    originTimeoutMs,
   });
   return async () => {
     await edge.stop();
