@@ -18,6 +18,10 @@ export interface StreamPlanOptions {
   readonly window?: number;
   /** Told when a segment's stream fails or ends short, so the caller can replace the copy. */
   readonly onBroken?: (slice: SegmentSlice, error: unknown) => void;
+  /** Told when every byte of a slice has gone out. */
+  readonly onSliceDone?: (slice: SegmentSlice) => void;
+  /** Told once, when the body has ended: sent in full, failed, or cancelled by the consumer. */
+  readonly onEnd?: () => void;
 }
 
 export class ShortSegment extends Error {}
@@ -34,7 +38,13 @@ export const prefetchSegments = 4;
  * A stream that fails or ends short fails the body: the client sees a cut, never wrong bytes.
  */
 export function streamPlan(plan: readonly PlannedPiece[], open: SliceOpener, options: StreamPlanOptions = {}): ReadableStream<Uint8Array> {
-  const { first, window = prefetchSegments, onBroken } = options;
+  const { first, window = prefetchSegments, onBroken, onSliceDone } = options;
+  let ended = false;
+  const end = () => {
+    if (ended) return;
+    ended = true;
+    options.onEnd?.();
+  };
   const opening = new Map<number, Promise<ReadableStream<Uint8Array>>>();
   const firstSlice = plan.findIndex((piece) => piece.kind === "segment");
   if (first && firstSlice >= 0) opening.set(firstSlice, Promise.resolve(first));
@@ -74,6 +84,7 @@ export function streamPlan(plan: readonly PlannedPiece[], open: SliceOpener, opt
           if (!current) {
             if (next >= plan.length) {
               controller.close();
+              end();
               return;
             }
             const at = next++;
@@ -82,7 +93,13 @@ export function streamPlan(plan: readonly PlannedPiece[], open: SliceOpener, opt
               controller.enqueue(textBytes(piece.text));
               return;
             }
-            const stream = await openAt(at);
+            let stream: ReadableStream<Uint8Array>;
+            try {
+              stream = await openAt(at);
+            } catch (error) {
+              end();
+              throw error;
+            }
             opening.delete(at);
             current = { reader: stream.getReader(), slice: piece, expected: piece.end - piece.start + 1, delivered: 0, prefetched: false };
           }
@@ -91,6 +108,7 @@ export function streamPlan(plan: readonly PlannedPiece[], open: SliceOpener, opt
             chunk = await current.reader.read();
           } catch (error) {
             onBroken?.(current.slice, error);
+            end();
             throw error;
           }
           if (chunk.done) {
@@ -98,6 +116,7 @@ export function streamPlan(plan: readonly PlannedPiece[], open: SliceOpener, opt
               `segment ${current.slice.index} ended after ${current.delivered} of ${current.expected} bytes`,
             );
             onBroken?.(current.slice, error);
+            end();
             throw error;
           }
           const value = chunk.value;
@@ -106,6 +125,7 @@ export function streamPlan(plan: readonly PlannedPiece[], open: SliceOpener, opt
           if (current.delivered > current.expected) {
             const error = new ShortSegment(`segment ${current.slice.index} gave more than ${current.expected} bytes`);
             onBroken?.(current.slice, error);
+            end();
             throw error;
           }
           if (!current.prefetched && current.delivered * 2 >= current.expected) {
@@ -114,14 +134,19 @@ export function streamPlan(plan: readonly PlannedPiece[], open: SliceOpener, opt
           }
           if (current.delivered === current.expected) {
             void current.reader.cancel().catch(() => undefined);
+            onSliceDone?.(current.slice);
             current = null;
           }
           controller.enqueue(value);
-          if (!current && next >= plan.length) controller.close();
+          if (!current && next >= plan.length) {
+            controller.close();
+            end();
+          }
           return;
         }
       },
       async cancel(reason) {
+        end();
         const reader = current?.reader;
         current = null;
         for (const pending of opening.values()) pending.then((stream) => stream.cancel(reason), () => undefined);

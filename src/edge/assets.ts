@@ -20,7 +20,7 @@ import { parseRangeHeader } from "../http/range.js";
 import { readSegmentAnswer, type StoredMetadata, type StoredObject } from "../cache/asset-object.js";
 import type { CacheOutcome, ForwardReason } from "../cache/outcome.js";
 import { streamPlan } from "../cache/segment-stream.js";
-import { maxKeyLength, planBody, segmentIndexOf, segmentsOf, storeKeys, type SegmentSlice } from "../cache/segments.js";
+import { maxKeyLength, planBody, segmentIndexOf, segmentLength, segmentsOf, storeKeys, type SegmentSlice } from "../cache/segments.js";
 import type { CachePlacement, ToOrigin } from "../decision.js";
 import type { RequestContext } from "./context.js";
 import { originUnavailable } from "./origin-fetch.js";
@@ -39,6 +39,7 @@ import {
   replaceObject,
   SegmentUnavailable,
   storeArrivedSegment,
+  verifySegment,
   VersionChanged,
   type ObjectLookup,
   type OpenSegment,
@@ -110,23 +111,35 @@ async function serveFromStore(ctx: RequestContext, decision: AssetDecision, meth
     ...(notes.length > 0 ? { note: notes.join(" ") } : {}),
   };
 
-  if (answer.kind !== "content") return { response: plainAnswer(ctx, answer), cache: outcome };
+  // Segments this request stores are read back in the background unless the client read them in
+  // full (src/edge/segment-store.ts, verifySegment); a broken one is replaced.
+  const checks = new SegmentChecks(ctx, decision, source.object);
+  if (source.arrived) checks.stored(source.arrived);
+
+  if (answer.kind !== "content") {
+    checks.settle([]);
+    return { response: plainAnswer(ctx, answer), cache: outcome };
+  }
   const headers = withDebugKeys(ctx, source.object, decision, answer.headers);
   // Content-Length is the representation's (or the part's) length, for HEAD too (RFC 9110
   // §8.6, §9.3.2); manual framing keeps it instead of the platform's chunked encoding.
   if (plan.length === 0) {
+    checks.settle([]);
     return { response: new Response(null, { status: answer.status, headers, manualFramingHeaders: true }), cache: outcome };
   }
 
   // The arrived segment is read once, by the first slice of it; every other slice opens its own.
   let arrived = source.arrived;
+  const opened: Promise<OpenSegment>[] = [];
   const open = (slice: SegmentSlice): Promise<OpenSegment> => {
     if (arrived && slice.index === arrived.index) {
       const ready = arrived;
       arrived = undefined;
       return Promise.resolve(ready);
     }
-    return openSegment(ctx, decision, source.object, slice.index);
+    const opening = openSegment(ctx, decision, source.object, slice.index).then((segment) => checks.stored(segment));
+    opened.push(opening);
+    return opening;
   };
 
   // The first slice is opened before answering, so that an origin failure there can still
@@ -136,6 +149,7 @@ async function serveFromStore(ctx: RequestContext, decision: AssetDecision, meth
   try {
     first = readSlice(await open(firstSlice), firstSlice, source.object);
   } catch (error) {
+    checks.settle(opened);
     const failure: CacheOutcome = { ...outcome, state: "miss", fwd: "miss", note: "origin-error" };
     if (error instanceof VersionChanged && mayRetry) {
       // The origin has a new version the object entry does not know yet: record it and start over.
@@ -149,18 +163,67 @@ async function serveFromStore(ctx: RequestContext, decision: AssetDecision, meth
     return { response: originUnavailable("assets"), cache: failure };
   }
   // Every body goes through streamPlan, even a single slice: it checks each segment gives
-  // exactly its bytes and has a broken stored segment replaced.
-  const repairing = new Set<number>();
-  const onBroken = (slice: SegmentSlice, error: unknown) => {
-    console.error(`assets ${decision.cache.key}: segment ${slice.index} broke: ${String(error)}`);
-    if (repairing.has(slice.index)) return;
-    repairing.add(slice.index);
-    ctx.event.waitUntil(
-      repairSegment(ctx, decision, source.object, slice.index).catch((e) => console.error(`repair failed: ${String(e)}`)),
-    );
-  };
-  const body = streamPlan(plan, async (slice) => readSlice(await open(slice), slice, source.object), { first, onBroken });
+  // exactly its bytes, has a broken stored segment replaced, and says which were read in full.
+  const body = streamPlan(plan, async (slice) => readSlice(await open(slice), slice, source.object), {
+    first,
+    onBroken: (slice, error) => checks.broken(slice, error),
+    onSliceDone: (slice) => checks.readInFull(slice),
+    onEnd: () => checks.settle(opened),
+  });
   return { response: new Response(body, { status: answer.status, headers, manualFramingHeaders: true }), cache: outcome };
+}
+
+/**
+ * What happens to the segments one request stores: a slice read in full by the client proves
+ * its segment whole; one that broke is replaced at once; when the body ends, every other segment
+ * stored here (read partly, opened ahead, or not part of the answer) is read back and replaced
+ * if it broke. All of it runs in `waitUntil`, after the answer.
+ */
+class SegmentChecks {
+  private readonly inserted = new Set<number>();
+  private readonly done = new Set<number>();
+  private settled = false;
+
+  constructor(
+    private readonly ctx: RequestContext,
+    private readonly decision: AssetDecision,
+    private readonly object: StoredObject,
+  ) {}
+
+  stored(segment: OpenSegment): OpenSegment {
+    if (!segment.cached) this.inserted.add(segment.index);
+    return segment;
+  }
+
+  readInFull(slice: SegmentSlice): void {
+    if (slice.start === 0 && slice.end === segmentLength(slice.index, this.object.size) - 1) this.done.add(slice.index);
+  }
+
+  broken(slice: SegmentSlice, error: unknown): void {
+    console.error(`assets ${this.decision.cache.key}: segment ${slice.index} broke: ${String(error)}`);
+    if (this.done.has(slice.index)) return;
+    this.done.add(slice.index);
+    this.background(repairSegment(this.ctx, this.decision, this.object, slice.index));
+  }
+
+  /** The body has ended (or there is none): check what is left, once the opens in flight land. */
+  settle(opening: readonly Promise<OpenSegment>[]): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.background(
+      Promise.allSettled(opening).then(async () => {
+        for (const index of this.inserted) {
+          if (this.done.has(index)) continue;
+          this.done.add(index);
+          await verifySegment(this.ctx, this.decision, this.object, index);
+        }
+      }),
+    );
+  }
+
+  private background(work: Promise<void>): void {
+    this.ctx.event.waitUntil(work.catch((error) => console.error(`assets ${this.decision.cache.key}: ${String(error)}`)));
+  }
 }
 
 /** 304, 412 and 416: no representation body. */
@@ -298,14 +361,15 @@ async function revalidate(ctx: RequestContext, decision: AssetDecision, lookup: 
   }
   const read = readSegmentAnswer(response.status, response.headers, 0);
   if (read.kind === "object") {
-    if (read.segment !== null) {
-      const arrived = await storeArrivedSegment(decision.cache.key, read.object, read.segment, response, decision.cache.surrogateKey);
-      // Nobody reads it here; the insert completes on its own.
-      void arrived.entry.body().cancel();
-    } else {
+    if (read.segment === null) {
       await response.body?.cancel();
+      return insertObject(lookup, read.object, decision.cache.surrogateKey);
     }
-    return insertObject(lookup, read.object, decision.cache.surrogateKey);
+    const arrived = await storeArrivedSegment(decision.cache.key, read.object, read.segment, response, decision.cache.surrogateKey);
+    insertObject(lookup, read.object, decision.cache.surrogateKey);
+    // Nobody reads it here: read it back once it is in, as for any segment not read in full.
+    if (!arrived.cached) await verifySegment(ctx, decision, read.object, read.segment);
+    return;
   }
   if (read.kind === "answer") {
     const entry = insertAnswer(lookup, read.answer, response.body, Number(response.headers.get("content-length")), decision.cache.surrogateKey);

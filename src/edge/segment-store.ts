@@ -311,6 +311,36 @@ export async function repairSegment(
   writer.close();
 }
 
+/**
+ * Reads a segment this request stored back from the cache, in full, and replaces it if it comes
+ * out short or failing: its origin body broke off while nobody read that far. (Viceroy keeps
+ * such an entry and fails every later read of it, so without this the next listener would get a
+ * cut download.) Used for every inserted segment the client did not read in full itself.
+ */
+export async function verifySegment(
+  ctx: RequestContext,
+  decision: ToOrigin & { cache: { key: string; surrogateKey: string } },
+  object: StoredObject,
+  index: number,
+): Promise<void> {
+  const entry = CoreCache.lookup(storeKeys.segment(decision.cache.key, object.version, index));
+  if (!entry) return; // purged or evicted meanwhile: nothing left to be wrong
+  let bytes = 0;
+  try {
+    const reader = entry.body().getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      bytes += value.byteLength;
+    }
+  } catch {
+    bytes = -1;
+  }
+  if (bytes === segmentLength(index, object.size)) return;
+  console.error(`assets ${decision.cache.key}: stored segment ${index} read back ${bytes} bytes; replacing it`);
+  await repairSegment(ctx, decision, object, index);
+}
+
 /** A host-backed stream of one slice of an open segment. */
 export function readSlice(open: OpenSegment, slice: SegmentSlice, object: StoredObject): ReadableStream<Uint8Array> {
   const whole = slice.start === 0 && slice.end === segmentLength(slice.index, object.size) - 1;

@@ -195,6 +195,30 @@ describe("answers other than the object", () => {
   });
 });
 
+describe("a segment stored while nobody read it through", () => {
+  it("an origin that dies past the bytes a client asked for: the stored segment is read back, found broken and replaced", async () => {
+    const object = testObject("cut-unread", 3 * segmentBytes + 1000, 305);
+    await putObject(object);
+    await cold(assets, object.path);
+    await fetchWhole(object.path, { headers: { range: "bytes=0-99" } });
+    await resetOrigins();
+    await injectFault("assets", { mode: "reset-after", bytes: 100_000, path: object.path, times: 1 });
+    const [start, end] = [segmentBytes, segmentBytes + 10];
+    const small = await streamFrom(object.path, { headers: { range: `bytes=${start}-${end}` }, expect: { fixture: object, start } });
+    expect(small.complete && small.mismatchAt === -1 && small.bytes === 11).toBe(true);
+
+    for (let waited = 0; waited < 50 && (await originRequests("assets")).length < 2; waited++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(await originSegmentStarts()).toEqual([segmentBytes, segmentBytes]);
+    await new Promise((r) => setTimeout(r, 200));
+    await resetOrigins();
+    const whole = await streamFrom(object.path, { expect: { fixture: object, start: 0 } });
+    expect(whole.complete && whole.mismatchAt === -1 && whole.bytes === object.size).toBe(true);
+    expect(await originSegmentStarts()).toEqual([2 * segmentBytes, 3 * segmentBytes]);
+  });
+});
+
 describe("a new version at the origin", () => {
   it("segments of the old and the new version are never mixed", async () => {
     const size = 2 * segmentBytes + 1000;

@@ -119,6 +119,26 @@ describe("streamPlan", () => {
     expect(broken).toEqual([1]);
   });
 
+  it("says when each slice is out and when the body has ended, once, however it ends", async () => {
+    const plan = planBody([{ kind: "bytes", range: { start: 650, end: 1500 } }], object.length, segment);
+    const events: string[] = [];
+    const hooks = { onSliceDone: (s: SegmentSlice) => events.push(`done ${s.index}`), onEnd: () => events.push("end") };
+    await collect(streamPlan(plan, fakeOpener([], 100), hooks));
+    expect(events).toEqual(["done 0", "done 1", "done 2", "end"]);
+
+    events.length = 0;
+    const failing = streamPlan(plan, (slice) => (slice.index === 1 ? Promise.reject(new Error("down")) : fakeOpener([], 100)(slice)), hooks);
+    await expect(collect(failing)).rejects.toThrow("down");
+    expect(events).toEqual(["done 0", "end"]);
+
+    events.length = 0;
+    const reader = streamPlan(plan, fakeOpener([], 10), hooks).getReader();
+    await reader.read();
+    await reader.cancel();
+    await reader.cancel();
+    expect(events).toEqual(["end"]);
+  });
+
   it("fails the stream, never pads it, when a segment ends early", async () => {
     const plan: PlannedPiece[] = planBody([{ kind: "bytes", range: { start: 0, end: 1399 } }], object.length, segment);
     const short = () =>
