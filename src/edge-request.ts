@@ -1,7 +1,7 @@
 // The plain-data view of a client request that every rule decides on. Built once from the
 // Web-standard Request; rules never touch the platform.
 
-import { siteFor, siteHosts, type Site } from "./config/hosts.js";
+import { siteAliases, siteFor, siteHosts, type Site } from "./config/hosts.js";
 
 export interface EdgeRequest {
   readonly method: string;
@@ -65,9 +65,24 @@ export function isValidHost(host: string): boolean {
   return ipv4.test(host) || dnsName.test(host);
 }
 
-/** The host to write back into a URL: the request's own, or the app host when it is not valid. */
+/** Every name the edge answers as (the sites and their staging aliases), and the www alias of each. */
+const servedHosts: ReadonlySet<string> = new Set(
+  [...Object.values(siteHosts), ...Object.keys(siteAliases)].flatMap((host) => [host, `www.${host}`]),
+);
+
+/** Whether `host` (normalized) is one of the names the edge answers as, or the www alias of one. */
+export function isServedHost(host: string): boolean {
+  return servedHosts.has(host);
+}
+
+/**
+ * The host to write back into a URL the edge sends a client to: the request's own when it is one
+ * of the edge's names, else the app host, which is what any other host is served as. A Host header
+ * is the client's to choose, so a redirect never names one the edge does not serve: no redirect
+ * of the edge's can send anyone to a site of an attacker's choosing.
+ */
 export function publicHost(req: Pick<EdgeRequest, "host">): string {
-  return isValidHost(req.host) ? req.host : siteHosts.app;
+  return isServedHost(req.host) ? req.host : siteHosts.app;
 }
 
 /**
