@@ -94,6 +94,35 @@ export function saysPlainHttp(forwardedProto: string | null): boolean {
   return forwardedProto.split(",")[0]!.trim().toLowerCase() === "http";
 }
 
+/** The URL Standard's spellings of "." and ".." in a path segment (percent-encoded dots count). */
+const singleDot = /^(?:\.|%2e)$/i;
+const doubleDot = /^(?:\.|%2e){2}$/i;
+const mayHoldDotSegment = /\/(?:\.|%2e)/i;
+
+/**
+ * RFC 3986 §5.2.4 remove_dot_segments, with the URL Standard's percent-encoded dots: the path
+ * an origin is sent can never step outside it. The platform's URL parser already does this; the
+ * edge does not rely on which URL implementation a runtime embeds (Node's, for one, leaves
+ * `/a/.b/..` as it is).
+ */
+export function withoutDotSegments(path: string): string {
+  if (!mayHoldDotSegment.test(path)) return path;
+  const segments = path.split("/").slice(1);
+  const kept: string[] = [];
+  segments.forEach((segment, i) => {
+    const last = i === segments.length - 1;
+    if (singleDot.test(segment)) {
+      if (last) kept.push("");
+    } else if (doubleDot.test(segment)) {
+      kept.pop();
+      if (last) kept.push("");
+    } else {
+      kept.push(segment);
+    }
+  });
+  return `/${kept.join("/")}`;
+}
+
 export function edgeRequestFrom(request: Request, clientIp = ""): EdgeRequest {
   const url = new URL(request.url);
   const host = normalizeHost(request.headers.get("host") ?? url.host);
@@ -101,7 +130,7 @@ export function edgeRequestFrom(request: Request, clientIp = ""): EdgeRequest {
     method: request.method.toUpperCase(),
     host,
     site: siteFor(host),
-    path: url.pathname || "/",
+    path: withoutDotSegments(url.pathname || "/"),
     query: url.search,
     plainHttp: saysPlainHttp(request.headers.get("x-forwarded-proto")),
     clientIp,
