@@ -123,17 +123,22 @@ export function withoutDotSegments(path: string): string {
   return `/${kept.join("/")}`;
 }
 
+/**
+ * The request view. Its headers are a copy, listed from the platform once; every later read is
+ * of the copy (http/header-limit.ts: when the platform cannot list them, the copy is empty).
+ */
 export function edgeRequestFrom(request: Request, clientIp = ""): EdgeRequest {
   const url = new URL(request.url);
-  const host = normalizeHost(request.headers.get("host") ?? url.host);
+  const headers = new Headers(request.headers);
+  const host = normalizeHost(headers.get("host") ?? url.host);
   return {
     method: request.method.toUpperCase(),
     host,
     site: siteFor(host),
     path: withoutDotSegments(url.pathname || "/"),
     query: url.search,
-    plainHttp: saysPlainHttp(request.headers.get("x-forwarded-proto")),
+    plainHttp: saysPlainHttp(headers.get("x-forwarded-proto")),
     clientIp,
-    headers: request.headers,
+    headers,
   };
 }
