@@ -13,7 +13,8 @@ const page = (title: string) =>
 const served = new Map<string, number>();
 
 export function appHandler(req: IncomingMessage, res: ServerResponse): void {
-  const url = new URL(req.url ?? "/", "http://app.local");
+  // Appended, not resolved: a target such as "//x" is a path, as a real server reads it.
+  const url = new URL(`http://app.local${req.url ?? "/"}`);
   const html = { "content-type": "text/html; charset=utf-8" };
   switch (url.pathname) {
     case "/":

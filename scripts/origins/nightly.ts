@@ -3,7 +3,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 
 export function nightlyHandler(req: IncomingMessage, res: ServerResponse): void {
-  const path = new URL(req.url ?? "/", "http://nightly.local").pathname;
+  const path = new URL(`http://nightly.local${req.url ?? "/"}`).pathname;
   if (path === "/health") return void res.writeHead(204).end();
   if (path === "/" || path === "/index.html") {
     res.writeHead(200, { "content-type": "text/html; charset=utf-8", "last-modified": "Tue, 24 Nov 2026 10:00:00 GMT" });
