@@ -24,6 +24,11 @@ export interface RawOptions {
   readonly from?: string;
   /** How long to wait for the server to close the connection. */
   readonly timeoutMs?: number;
+  /**
+   * For a connection the server keeps open: stop once nothing more has arrived for this long
+   * after the first bytes (the socket is then destroyed, never half-closed).
+   */
+  readonly idleMs?: number;
 }
 
 /** Sends `request` as-is and reads until the server closes the connection. */
@@ -38,11 +43,18 @@ export function rawRequest(request: string | Buffer, options: RawOptions = {}): 
       reject(new Error(`no end of the answer within ${options.timeoutMs ?? 10_000} ms; got ${Buffer.concat(chunks).length} bytes`));
     }, options.timeoutMs ?? 10_000);
     socket.on("connect", () => socket.write(bytes));
-    socket.on("data", (chunk: Buffer) => chunks.push(chunk));
+    let idle: ReturnType<typeof setTimeout> | undefined;
+    socket.on("data", (chunk: Buffer) => {
+      chunks.push(chunk);
+      if (options.idleMs === undefined) return;
+      clearTimeout(idle);
+      idle = setTimeout(() => socket.destroy(), options.idleMs);
+    });
     // A reset after the answer (the server closing with unread bytes) still leaves the answer.
     socket.on("error", () => undefined);
     socket.on("close", () => {
       clearTimeout(timer);
+      clearTimeout(idle);
       resolve(parseAnswer(Buffer.concat(chunks)));
     });
   });
