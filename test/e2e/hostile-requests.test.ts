@@ -216,7 +216,9 @@ describe("after the corpus", () => {
     const known = [
       /^Exception while initialization of FetchEvent$/,
       /^Error: init_request: Buffer length error\. Buffer is too long\.$/,
+      // The Host whose port is not a number: reported one way or the other.
       /^uncaught exception: undefined$/,
+      /^TypeError: URL constructor: http:\/\/changelog\.com:abc\/ is not a valid URL\.$/,
       /^Exception while evaluating code$/,
       /^__fastly_bundle_with_sourcemaps\.js:\d+:\d+(?: Error: switch_mode: Buffer length error\. Buffer is too long\.)?$/,
     ];

@@ -7,7 +7,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { cacheHeaders, cacheStatus } from "../../../src/cache/cache-status.js";
 import type { CacheOutcome } from "../../../src/cache/outcome.js";
-import { storePolicy } from "../../../src/cache/policy.js";
+import { lengthVerifiable, storePolicy } from "../../../src/cache/policy.js";
 import { decodeStored } from "../../../src/cache/stored-response.js";
 import { originSurrogateKeys } from "../../../src/cache/surrogate-keys.js";
 import { originNames } from "../../../src/config/origins.js";
@@ -160,6 +160,20 @@ describe("readings of origin response headers", () => {
         expect(status).toBeLessThan(500);
       }),
       { numRuns: 1000 },
+    );
+  });
+
+  it("store a body only when its length can be checked: a Content-Length, or a status without a body", () => {
+    expect(lengthVerifiable(200, new Headers({ "content-length": "9" }))).toBe(true);
+    expect(lengthVerifiable(200, new Headers({ "transfer-encoding": "chunked" }))).toBe(false);
+    expect(lengthVerifiable(304, new Headers())).toBe(true);
+    fc.assert(
+      fc.property(fc.integer({ min: 200, max: 499 }), fc.option(headerValue(20)), (status, length) => {
+        const headers = new Headers(length === null ? {} : { "content-length": length });
+        const verifiable = lengthVerifiable(status, headers);
+        if (status === 204 || status === 304) expect(verifiable).toBe(true);
+        else expect(verifiable).toBe(length !== null && /^\d{1,15}$/.test(length));
+      }),
     );
   });
 
