@@ -1,7 +1,7 @@
 // The plain-data view of a client request that every rule decides on. Built once from the
 // Web-standard Request; rules never touch the platform.
 
-import { siteFor, siteHosts, type Site } from "./config/hosts.js";
+import { siteAliases, siteFor, siteHosts, type Site } from "./config/hosts.js";
 
 export interface EdgeRequest {
   readonly method: string;
@@ -65,9 +65,24 @@ export function isValidHost(host: string): boolean {
   return ipv4.test(host) || dnsName.test(host);
 }
 
-/** The host to write back into a URL: the request's own, or the app host when it is not valid. */
+/** Every name the edge answers as (the sites and their staging aliases), and the www alias of each. */
+const servedHosts: ReadonlySet<string> = new Set(
+  [...Object.values(siteHosts), ...Object.keys(siteAliases)].flatMap((host) => [host, `www.${host}`]),
+);
+
+/** Whether `host` (normalized) is one of the names the edge answers as, or the www alias of one. */
+export function isServedHost(host: string): boolean {
+  return servedHosts.has(host);
+}
+
+/**
+ * The host to write back into a URL the edge sends a client to: the request's own when it is one
+ * of the edge's names, else the app host, which is what any other host is served as. A Host header
+ * is the client's to choose, so a redirect never names one the edge does not serve: no redirect
+ * of the edge's can send anyone to a site of an attacker's choosing.
+ */
 export function publicHost(req: Pick<EdgeRequest, "host">): string {
-  return isValidHost(req.host) ? req.host : siteHosts.app;
+  return isServedHost(req.host) ? req.host : siteHosts.app;
 }
 
 /**
@@ -79,17 +94,51 @@ export function saysPlainHttp(forwardedProto: string | null): boolean {
   return forwardedProto.split(",")[0]!.trim().toLowerCase() === "http";
 }
 
+/** The URL Standard's spellings of "." and ".." in a path segment (percent-encoded dots count). */
+const singleDot = /^(?:\.|%2e)$/i;
+const doubleDot = /^(?:\.|%2e){2}$/i;
+const mayHoldDotSegment = /\/(?:\.|%2e)/i;
+
+/**
+ * RFC 3986 §5.2.4 remove_dot_segments, with the URL Standard's percent-encoded dots: the path
+ * an origin is sent can never step outside it. The platform's URL parser already does this; the
+ * edge does not rely on which URL implementation a runtime embeds (Node's, for one, leaves
+ * `/a/.b/..` as it is).
+ */
+export function withoutDotSegments(path: string): string {
+  if (!mayHoldDotSegment.test(path)) return path;
+  const segments = path.split("/").slice(1);
+  const kept: string[] = [];
+  segments.forEach((segment, i) => {
+    const last = i === segments.length - 1;
+    if (singleDot.test(segment)) {
+      if (last) kept.push("");
+    } else if (doubleDot.test(segment)) {
+      kept.pop();
+      if (last) kept.push("");
+    } else {
+      kept.push(segment);
+    }
+  });
+  return `/${kept.join("/")}`;
+}
+
+/**
+ * The request view. Its headers are a copy, listed from the platform once; every later read is
+ * of the copy (http/header-limit.ts: when the platform cannot list them, the copy is empty).
+ */
 export function edgeRequestFrom(request: Request, clientIp = ""): EdgeRequest {
   const url = new URL(request.url);
-  const host = normalizeHost(request.headers.get("host") ?? url.host);
+  const headers = new Headers(request.headers);
+  const host = normalizeHost(headers.get("host") ?? url.host);
   return {
     method: request.method.toUpperCase(),
     host,
     site: siteFor(host),
-    path: url.pathname || "/",
+    path: withoutDotSegments(url.pathname || "/"),
     query: url.search,
-    plainHttp: saysPlainHttp(request.headers.get("x-forwarded-proto")),
+    plainHttp: saysPlainHttp(headers.get("x-forwarded-proto")),
     clientIp,
-    headers: request.headers,
+    headers,
   };
 }

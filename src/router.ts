@@ -8,6 +8,7 @@ import { appRedirect } from "./rules/app-redirects.js";
 import { cookiePass } from "./rules/cookies.js";
 import { embed } from "./rules/embed.js";
 import { health } from "./rules/health.js";
+import { hostHeader } from "./rules/host-header.js";
 import { newsRedirect } from "./rules/news-redirects.js";
 import { originRouting } from "./rules/origin-routing.js";
 import { plainHttp } from "./rules/plain-http.js";
@@ -17,8 +18,12 @@ import { www } from "./rules/www.js";
 
 export type Rule = (req: EdgeRequest) => Decision | null;
 
-/** Spec rules 1–11, first match wins; rules 12–14 are `originRouting`, the fall-through. */
+/**
+ * A malformed Host first (RFC 9112 §3.2), then spec rules 1–11, first match wins; rules 12–14
+ * are `originRouting`, the fall-through.
+ */
 export const rules: readonly Rule[] = [
+  hostHeader, // 0
   health, // 1
   plainHttp, // 2
   www, // 3

@@ -1,6 +1,6 @@
 // The local stand-in for the Phoenix app on Fly: a few pages, /health, a page that sets a
-// cookie, paths that are slow or fail, an echo of what the edge sent, and a WebSocket endpoint
-// like Phoenix LiveView's.
+// cookie, paths that are slow or fail, an echo of what the edge sent, a page sent in chunks, and
+// a WebSocket endpoint like Phoenix LiveView's.
 
 import { createHash } from "node:crypto";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
@@ -9,16 +9,25 @@ import type { Duplex } from "node:stream";
 const page = (title: string) =>
   `<!doctype html><html><head><title>${title}</title></head><body><h1>${title}</h1></body></html>\n`;
 
+/**
+ * Writes a whole answer with its Content-Length, as Phoenix does for rendered pages (the edge
+ * stores only bodies whose length it can check); HEAD gets the length without the body.
+ */
+function answer(req: IncomingMessage, res: ServerResponse, status: number, headers: Record<string, string>, body: string): void {
+  res.writeHead(status, { ...headers, "content-length": String(Buffer.byteLength(body)) });
+  res.end(req.method === "HEAD" ? undefined : body);
+}
+
 /** How many times /cacheable served each exact URL (path and query). */
 const served = new Map<string, number>();
 
 export function appHandler(req: IncomingMessage, res: ServerResponse): void {
-  const url = new URL(req.url ?? "/", "http://app.local");
+  // Appended, not resolved: a target such as "//x" is a path, as a real server reads it.
+  const url = new URL(`http://app.local${req.url ?? "/"}`);
   const html = { "content-type": "text/html; charset=utf-8" };
   switch (url.pathname) {
     case "/":
-      res.writeHead(200, { ...html, "cache-control": "max-age=0, private, must-revalidate" });
-      return void res.end(req.method === "HEAD" ? undefined : page("Changelog"));
+      return answer(req, res, 200, { ...html, "cache-control": "max-age=0, private, must-revalidate" }, page("Changelog"));
     case "/health":
       return void res.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
     case "/echo": {
@@ -30,7 +39,7 @@ export function appHandler(req: IncomingMessage, res: ServerResponse): void {
       return void res.end(page("Signed in"));
     case "/slow": {
       const ms = Number(url.searchParams.get("ms") ?? "1000");
-      setTimeout(() => res.writeHead(200, html).end(page(`Slow ${ms}`)), ms);
+      setTimeout(() => answer(req, res, 200, html, page(`Slow ${ms}`)), ms);
       return;
     }
     case "/fail":
@@ -49,23 +58,26 @@ export function appHandler(req: IncomingMessage, res: ServerResponse): void {
       if (req.headers["if-none-match"] === '"stable"' && url.searchParams.get("revalidate") !== "full") {
         return void res.writeHead(304, headers).end();
       }
-      res.writeHead(200, headers);
-      return void res.end(req.method === "HEAD" ? undefined : `served ${count}\n`);
+      return answer(req, res, 200, headers, `served ${count}\n`);
     }
     case "/surrogate":
-      res.writeHead(200, {
-        ...html,
-        "surrogate-key": "page-surrogate episode-42",
-        "surrogate-control": "max-age=300",
-        "cache-control": "public, max-age=60",
-      });
-      return void res.end(page("Surrogate"));
+      return answer(
+        req,
+        res,
+        200,
+        { ...html, "surrogate-key": "page-surrogate episode-42", "surrogate-control": "max-age=300", "cache-control": "public, max-age=60" },
+        page("Surrogate"),
+      );
+    case "/chunked":
+      // A cacheable page sent in chunks, without a length: the edge passes it, never stores it.
+      res.writeHead(200, { ...html, "cache-control": "public, max-age=60" });
+      res.write("<!doctype html><title>Chunked</title>\n");
+      return void res.end("<h1>Chunked</h1>\n");
     default:
       if (url.pathname.startsWith("/podcast") || url.pathname.startsWith("/news")) {
-        res.writeHead(200, html);
-        return void res.end(req.method === "HEAD" ? undefined : page(url.pathname));
+        return answer(req, res, 200, html, page(url.pathname));
       }
-      res.writeHead(404, html).end(page("Not Found"));
+      answer(req, res, 404, html, page("Not Found"));
   }
 }
 

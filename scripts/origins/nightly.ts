@@ -3,11 +3,17 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 
 export function nightlyHandler(req: IncomingMessage, res: ServerResponse): void {
-  const path = new URL(req.url ?? "/", "http://nightly.local").pathname;
+  const path = new URL(`http://nightly.local${req.url ?? "/"}`).pathname;
   if (path === "/health") return void res.writeHead(204).end();
   if (path === "/" || path === "/index.html") {
-    res.writeHead(200, { "content-type": "text/html; charset=utf-8", "last-modified": "Tue, 24 Nov 2026 10:00:00 GMT" });
-    return void res.end(req.method === "HEAD" ? undefined : "<!doctype html><title>Changelog Nightly</title><h1>Nightly</h1>\n");
+    // A static file, with its length, as a static server sends it.
+    const body = "<!doctype html><title>Changelog Nightly</title><h1>Nightly</h1>\n";
+    res.writeHead(200, {
+      "content-type": "text/html; charset=utf-8",
+      "content-length": String(Buffer.byteLength(body)),
+      "last-modified": "Tue, 24 Nov 2026 10:00:00 GMT",
+    });
+    return void res.end(req.method === "HEAD" ? undefined : body);
   }
-  res.writeHead(404, { "content-type": "text/plain" }).end("not found\n");
+  res.writeHead(404, { "content-type": "text/plain", "content-length": "10" }).end("not found\n");
 }

@@ -10,7 +10,7 @@ export default {
     const bucket = env[buckets[request.headers.get("x-bucket") ?? ""] ?? ""];
     if (!bucket) return new Response("unknown bucket\n", { status: 400 });
     const url = new URL(request.url);
-    const key = decodeURIComponent(url.pathname.slice(1));
+    const key = objectKey(url.pathname);
 
     if (request.method === "PUT" && request.headers.get("x-seed") === "1") {
       const object = await bucket.put(key, request.body, {
@@ -26,7 +26,9 @@ export default {
       return new Response("Method Not Allowed\n", { status: 405, headers: { allow: "GET, HEAD" } });
     }
 
-    const head = key === "" ? null : await bucket.head(key);
+    // A key that is no valid name (broken percent-encoding, over R2's 1,024 bytes) names no
+    // object: not found, like any other missing key, rather than the simulator's exception.
+    const head = key === null || key === "" ? null : await bucket.head(key);
     if (!head) return new Response("Object Not Found\n", { status: 404 });
 
     const headers = new Headers();
@@ -92,4 +94,15 @@ function parseRange(value, size) {
   if (m[2] !== "" && Number(m[2]) < start) return null;
   if (start >= size) return "unsatisfiable";
   return { start, end };
+}
+
+/** The object key a path names, or null when it cannot name one. */
+function objectKey(pathname) {
+  let key;
+  try {
+    key = decodeURIComponent(pathname.slice(1));
+  } catch {
+    return null;
+  }
+  return new TextEncoder().encode(key).length > 1024 ? null : key;
 }

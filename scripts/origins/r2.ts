@@ -73,7 +73,8 @@ export function r2Handler(r2: LocalR2, bucket: "assets" | "feeds") {
   return (req: IncomingMessage, res: ServerResponse): Promise<void> =>
     new Promise((resolve) => {
       const upstream = httpRequest(
-        new URL(req.url ?? "/", r2.url),
+        // Appended, not resolved: a target such as "//x" stays a key of this bucket.
+        new URL(`${r2.url.origin}${req.url ?? "/"}`),
         { method: req.method, headers: { ...req.headers, "x-bucket": bucket, host: r2.url.host } },
         (answer) => {
           res.writeHead(answer.statusCode ?? 502, answer.headers);

@@ -64,6 +64,19 @@ export function storePolicy(origin: OriginName, status: number, headers: Headers
 }
 
 /**
+ * Whether a body can be checked for completeness before it is kept: by a declared Content-Length
+ * (RFC 9112 §6.3), or because the status carries no body. The runtime reports an origin
+ * connection that broke off mid-body as a normal end of the body, chunked or not (seen under
+ * Viceroy with js-compute 3.46, which reads the body in the guest), so a body of unknown length
+ * that was cut could only be stored as if it were whole. Such a body is passed, never stored.
+ */
+export function lengthVerifiable(status: number, headers: Headers): boolean {
+  if (status === 204 || status === 304) return true;
+  const length = headers.get("content-length");
+  return length !== null && /^\d{1,15}$/.test(length.trim());
+}
+
+/**
  * - `fresh`: serve from cache;
  * - `stale-while-revalidate`: serve from cache at once, refresh in the background;
  * - `stale-if-error`: refresh first; serve the cached copy only if the origin fails;

@@ -7,7 +7,7 @@
 
 import { CoreCache, type CacheEntry, type TransactionCacheEntry } from "fastly:cache";
 import type { CacheOutcome } from "../cache/outcome.js";
-import { freshnessOf, retention, storePolicy } from "../cache/policy.js";
+import { freshnessOf, lengthVerifiable, retention, storePolicy } from "../cache/policy.js";
 import {
   decodeStored,
   encodeStored,
@@ -82,13 +82,13 @@ function store(
   fwd: "uri-miss" | "stale",
 ): Served {
   const policy = storePolicy(decision.origin, upstream.status, upstream.headers);
-  if (!policy.store) {
+  if (!policy.store || !lengthVerifiable(upstream.status, upstream.headers)) {
     tx.cancel();
     return answerUncached(
       ctx,
       decision,
       { ok: true, response: upstream },
-      { state: "miss", fwd, origin: decision.origin, note: policy.reason },
+      { state: "miss", fwd, origin: decision.origin, note: policy.store ? "length-unknown" : policy.reason },
     );
   }
   const stored = storedResponseFrom(upstream.status, upstream.headers, policy.times);
@@ -195,7 +195,7 @@ async function refresh(
     return;
   }
   const policy = storePolicy(decision.origin, upstream.status, upstream.headers);
-  if (!policy.store) {
+  if (!policy.store || !lengthVerifiable(upstream.status, upstream.headers)) {
     await upstream.body?.cancel();
     tx.cancel();
     return;

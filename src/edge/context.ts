@@ -4,6 +4,7 @@
 import { env } from "fastly:env";
 import type { ServedBy } from "../cache/cache-status.js";
 import { edgeRequestFrom, type EdgeRequest } from "../edge-request.js";
+import { headersComplete } from "../http/header-limit.js";
 import { requestIdFor } from "../http/request-id.js";
 
 export interface RequestContext {
@@ -15,13 +16,18 @@ export interface RequestContext {
   /** performance.now() when the request arrived: elapsed times in microseconds. */
   readonly startedAtMonotonic: number;
   readonly servedBy: ServedBy;
+  /** False when the platform could not list the client's headers (src/http/header-limit.ts). */
+  readonly headersComplete: boolean;
 }
 
 export function contextFor(event: FetchEvent): RequestContext {
+  // Asked for alone first: this read works even when listing every header does not.
+  const hostAlone = event.request.headers.get("host");
   const req = edgeRequestFrom(event.request, event.client.address);
   return {
     event,
     req,
+    headersComplete: headersComplete(hostAlone, req.headers),
     requestId: requestIdFor(req.headers, () => crypto.randomUUID()),
     startedAt: Date.now(),
     startedAtMonotonic: performance.now(),

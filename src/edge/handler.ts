@@ -5,6 +5,7 @@ import { cacheHeaders } from "../cache/cache-status.js";
 import { edgeAnswer } from "../cache/outcome.js";
 import { edgeControlHeaders } from "../cache/policy.js";
 import type { CachePlacement, Synthetic, ToOrigin } from "../decision.js";
+import { headerFieldsTooLarge } from "../http/header-limit.js";
 import { everyResponseHeaders } from "../http/response-headers.js";
 import { decide } from "../router.js";
 import { serveAsset } from "./assets.js";
@@ -35,7 +36,7 @@ export async function handle(event: FetchEvent): Promise<Response> {
 }
 
 async function serve(ctx: RequestContext): Promise<Response> {
-  const decision = decide(ctx.req);
+  const decision = ctx.headersComplete ? decide(ctx.req) : headerFieldsTooLarge;
   if (decision.kind === "websocket") {
     logHandoff(ctx, { state: "pass", fwd: "bypass", origin: decision.origin, note: "websocket" });
     return handOffWebSocket(ctx, decision);
@@ -61,8 +62,13 @@ function serveFromOrigin(ctx: RequestContext, decision: ToOrigin): Promise<Serve
   return decision.origin === "assets" ? serveAsset(ctx, cached) : serveCached(ctx, cached);
 }
 
+/**
+ * An edge answer. An empty body is no body: sent with Content-Length: 0 by the platform itself,
+ * not as an empty stream the program has to write, so nothing of the program is still running
+ * when the answer leaves.
+ */
 function syntheticResponse(decision: Synthetic): Response {
-  const nullBody = decision.status === 204 || decision.status === 304;
+  const nullBody = decision.status === 204 || decision.status === 304 || decision.body === "";
   return new Response(nullBody ? null : decision.body, { status: decision.status, headers: decision.headers });
 }
 

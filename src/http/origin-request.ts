@@ -35,6 +35,13 @@ export const edgeOnlyHeaders = [
   "x-real-ip",
 ];
 
+/**
+ * Credentials meant for the edge alone: the purge token authorizes a PURGE the edge answers
+ * itself, and a client that sends it on any other request must not hand it to an origin (and
+ * the origin's logs).
+ */
+const edgeCredentials = ["purge-token"];
+
 /** Every `Fastly-*` header is Fastly's to write (https://www.fastly.com/documentation/reference/http/http-headers/). */
 const edgeOnlyPrefix = "fastly-";
 
@@ -49,7 +56,13 @@ function connectionOptions(connection: string | null): string[] {
 
 export function originRequestHeaders(req: EdgeRequest, requestId: string): Headers {
   const headers = new Headers();
-  const dropped = new Set([...hopByHop, ...edgeOnlyHeaders, ...connectionOptions(req.headers.get("connection")), "host"]);
+  const dropped = new Set([
+    ...hopByHop,
+    ...edgeOnlyHeaders,
+    ...edgeCredentials,
+    ...connectionOptions(req.headers.get("connection")),
+    "host",
+  ]);
   if (!cookiesReachOrigin(req.site)) dropped.add("cookie");
   for (const [name, value] of req.headers) {
     if (!dropped.has(name) && !name.startsWith(edgeOnlyPrefix)) headers.append(name, value);

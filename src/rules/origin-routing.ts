@@ -56,9 +56,24 @@ export function routeFor(req: EdgeRequest): Route {
   return route("app", req.path + req.query, siteHosts.app, req.path, req.query);
 }
 
+/**
+ * Core Cache keys are at most 4 KiB
+ * (https://www.fastly.com/documentation/reference/compute/sdks/rust/fastly/cache/core/): the
+ * lookup of a longer one fails, so a URL that long is passed uncached instead.
+ */
+export const maxCacheKeyBytes = 4096;
+
+const utf8 = new TextEncoder();
+
+/** Whether `key` can name a Core Cache entry. */
+export function fitsCacheKey(key: string): boolean {
+  return key.length <= maxCacheKeyBytes / 3 || utf8.encode(key).byteLength <= maxCacheKeyBytes;
+}
+
 /** RFC 9111 §3: only GET and HEAD answers are stored; other methods pass uncached. */
 export function originRouting(req: EdgeRequest): ToOrigin {
   const { origin, originPath, placement } = routeFor(req);
-  if (req.method === "GET" || req.method === "HEAD") return { kind: "origin", origin, originPath, cache: placement };
-  return { kind: "origin", origin, originPath, cache: null, passReason: "method" };
+  if (req.method !== "GET" && req.method !== "HEAD") return { kind: "origin", origin, originPath, cache: null, passReason: "method" };
+  if (!fitsCacheKey(placement.key)) return { kind: "origin", origin, originPath, cache: null, passReason: "key-too-long" };
+  return { kind: "origin", origin, originPath, cache: placement };
 }

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { saysPlainHttp } from "../../../src/edge-request.js";
+import { isServedHost, saysPlainHttp } from "../../../src/edge-request.js";
 import { plainHttp } from "../../../src/rules/plain-http.js";
 import { edgeRequest } from "../request.js";
 import { anyDomain, anyPath, anyQuery } from "./arbitraries.js";
@@ -37,16 +37,24 @@ describe("rule 2: plain HTTP → HTTPS", () => {
     expect(plainHttp({ ...req, host: "" })).toMatchObject({ headers: { location: "https://changelog.com/x?y" } });
   });
 
-  it("keeps any valid host and any path, and never writes an unsafe Location", () => {
+  it("keeps each of the edge's own names, www aliases included", () => {
+    for (const host of ["changelog.com", "cdn.changelog.com", "nightly.changelog.com", "www.changelog.com", "staging.changelog.com"]) {
+      const req = edgeRequest(`https://${host}/a?b`, { headers: { "x-forwarded-proto": "http" } });
+      expect(plainHttp(req)).toMatchObject({ headers: { location: `https://${host}/a?b` } });
+    }
+  });
+
+  it("sends any other host to the app host it is served as, any path kept, never an unsafe Location", () => {
     fc.assert(
       fc.property(anyDomain, anyPath, anyQuery, (host, path, query) => {
         const url = `https://${host}${path}${query}`;
         const req = edgeRequest(url, { headers: { "x-forwarded-proto": "http" } });
         const decision = plainHttp(req);
+        const kept = isServedHost(req.host);
         expect(decision).toMatchObject({
           kind: "synthetic",
           status: 301,
-          headers: { location: `https://${req.host}${req.path}${req.query}` },
+          headers: { location: `https://${kept ? req.host : "changelog.com"}${req.path}${req.query}` },
         });
       }),
     );

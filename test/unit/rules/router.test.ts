@@ -52,8 +52,9 @@ describe("the request rules, case by case", () => {
 });
 
 describe("rule order", () => {
-  it("has the spec's rules 1–11 in order, the fall-through last", () => {
+  it("has the Host check (RFC 9112 §3.2), then the spec's rules 1–11 in order, the fall-through last", () => {
     expect(rules.map((r) => r.name)).toEqual([
+      "hostHeader",
       "health",
       "plainHttp",
       "www",

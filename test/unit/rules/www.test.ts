@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { isServedHost } from "../../../src/edge-request.js";
 import { hostWithoutWww, www } from "../../../src/rules/www.js";
 import { edgeRequest } from "../request.js";
 import { anyDomain } from "./arbitraries.js";
@@ -31,10 +32,12 @@ describe("rule 3: www aliases", () => {
     expect(hostWithoutWww("www.changelog.com")).toBe("changelog.com");
   });
 
-  it("strips exactly one www. from any domain", () => {
+  it("is an alias only of the edge's own names: other www hosts are not redirected anywhere", () => {
+    expect(hostWithoutWww("www.staging.changelog.com")).toBe("staging.changelog.com");
+    expect(hostWithoutWww("www.www.changelog.com")).toBeNull();
     fc.assert(
-      fc.property(anyDomain, (domain) => {
-        expect(hostWithoutWww(`www.${domain}`)).toBe(domain);
+      fc.property(anyDomain.filter((domain) => !isServedHost(domain)), (domain) => {
+        expect(hostWithoutWww(`www.${domain}`)).toBeNull();
       }),
     );
   });
