@@ -11,6 +11,12 @@ import type { PlannedPiece, SegmentSlice } from "./segments.js";
 
 export type SliceOpener = (slice: SegmentSlice) => Promise<ReadableStream<Uint8Array>>;
 
+/**
+ * Where the rest of a broken slice can come from instead: the bytes of `slice` from offset
+ * `delivered` (relative to the slice's start) to its end, e.g. a plain origin range request.
+ */
+export type SliceResumer = (slice: SegmentSlice, delivered: number) => Promise<ReadableStream<Uint8Array>>;
+
 export interface StreamPlanOptions {
   /** The already-open stream of the plan's first segment slice, if the caller opened it. */
   readonly first?: ReadableStream<Uint8Array>;
@@ -18,6 +24,11 @@ export interface StreamPlanOptions {
   readonly window?: number;
   /** Told when a segment's stream fails or ends short, so the caller can replace the copy. */
   readonly onBroken?: (slice: SegmentSlice, error: unknown) => void;
+  /**
+   * Asked once per slice, after `onBroken`, for the rest of a slice whose stream failed or ended
+   * short; without it (or when it fails too) the body fails.
+   */
+  readonly resume?: SliceResumer;
   /** Told when every byte of a slice has gone out. */
   readonly onSliceDone?: (slice: SegmentSlice) => void;
   /** Told once, when the body has ended: sent in full, failed, or cancelled by the consumer. */
@@ -35,10 +46,11 @@ export const prefetchSegments = 4;
 /**
  * A slice is done once its bytes are out, without waiting for its stream to end: a read of a
  * segment still being stored may only end when the whole segment is in (Viceroy does this).
- * A stream that fails or ends short fails the body: the client sees a cut, never wrong bytes.
+ * A stream that fails or ends short is resumed once from the caller's `resume` (the origin),
+ * else it fails the body: the client sees a cut, never wrong bytes.
  */
 export function streamPlan(plan: readonly PlannedPiece[], open: SliceOpener, options: StreamPlanOptions = {}): ReadableStream<Uint8Array> {
-  const { first, window = prefetchSegments, onBroken, onSliceDone } = options;
+  const { first, window = prefetchSegments, onBroken, onSliceDone, resume } = options;
   let ended = false;
   const end = () => {
     if (ended) return;
@@ -75,7 +87,31 @@ export function streamPlan(plan: readonly PlannedPiece[], open: SliceOpener, opt
     expected: number;
     delivered: number;
     prefetched: boolean;
+    resumed: boolean;
   } | null = null;
+
+  /**
+   * A slice's stream broke: tell the caller, then carry on from where it stopped with the
+   * resumer's stream, once. Returns false when the body must fail.
+   */
+  const recover = async (error: unknown): Promise<boolean> => {
+    const broken = current!;
+    onBroken?.(broken.slice, error);
+    if (!resume || broken.resumed) return false;
+    void broken.reader.cancel(error).catch(() => undefined);
+    try {
+      const rest = await resume(broken.slice, broken.delivered);
+      if (ended) {
+        void rest.cancel().catch(() => undefined);
+        return false;
+      }
+      broken.reader = rest.getReader();
+      broken.resumed = true;
+      return true;
+    } catch {
+      return false;
+    }
+  };
 
   return new ReadableStream<Uint8Array>(
     {
@@ -101,13 +137,20 @@ export function streamPlan(plan: readonly PlannedPiece[], open: SliceOpener, opt
               throw error;
             }
             opening.delete(at);
-            current = { reader: stream.getReader(), slice: piece, expected: piece.end - piece.start + 1, delivered: 0, prefetched: false };
+            current = {
+              reader: stream.getReader(),
+              slice: piece,
+              expected: piece.end - piece.start + 1,
+              delivered: 0,
+              prefetched: false,
+              resumed: false,
+            };
           }
           let chunk: Awaited<ReturnType<ReadableStreamDefaultReader<Uint8Array>["read"]>>;
           try {
             chunk = await current.reader.read();
           } catch (error) {
-            onBroken?.(current.slice, error);
+            if (await recover(error)) continue;
             end();
             throw error;
           }
@@ -115,7 +158,7 @@ export function streamPlan(plan: readonly PlannedPiece[], open: SliceOpener, opt
             const error = new ShortSegment(
               `segment ${current.slice.index} ended after ${current.delivered} of ${current.expected} bytes`,
             );
-            onBroken?.(current.slice, error);
+            if (await recover(error)) continue;
             end();
             throw error;
           }

@@ -28,6 +28,7 @@ import { passToOrigin } from "./pass.js";
 import {
   countCached,
   fetchSegment,
+  fetchSliceRest,
   freshenObject,
   insertAnswer,
   insertObject,
@@ -167,6 +168,9 @@ async function serveFromStore(ctx: RequestContext, decision: AssetDecision, meth
   const body = streamPlan(plan, async (slice) => readSlice(await open(slice), slice, source.object), {
     first,
     onBroken: (slice, error) => checks.broken(slice, error),
+    // A stored copy that breaks mid-read (its insert failed, or an earlier one did) costs the
+    // listener nothing: the rest of that slice comes straight from the origin.
+    resume: (slice, delivered) => fetchSliceRest(ctx, decision, source.object, slice, delivered),
     onSliceDone: (slice) => checks.readInFull(slice),
     onEnd: () => checks.settle(opened),
   });

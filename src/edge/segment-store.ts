@@ -81,6 +81,20 @@ function objectWriteOptions(stored: StoredMetadata, urlKey: string) {
 }
 
 /**
+ * Marks an entry as a stored segment. An entry without it is a tombstone left by `evictSegment`
+ * (Core Cache has no per-key removal) and counts as no copy at all.
+ */
+const segmentMark = "segment";
+
+function isSegmentEntry(entry: CacheEntry): boolean {
+  try {
+    return new TextDecoder().decode(entry.userMetadata()) === segmentMark;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Segments are keyed by the object's version, so their bytes never go out of date: they are
  * kept for as long as any copy of the object entry could still be served, and when one has
  * gone stale (a soft purge) it is freshened rather than fetched again, once the object entry
@@ -92,6 +106,7 @@ function segmentWriteOptions(object: StoredObject, index: number, urlKey: string
     maxAge: maxAgeMs + staleMs,
     staleWhileRevalidate: maxAgeMs + staleMs,
     surrogateKeys: [urlKey, ...object.surrogateKeys],
+    userMetadata: segmentMark,
     length: segmentLength(index, object.size),
   };
 }
@@ -138,17 +153,21 @@ function segmentRangeHeader(index: number, size: number | null): string {
  * One origin request for one segment, retried once on a 5xx or a failed connection (spec:
  * Caching). Resolves with the last answer; rejects only if no answer came at all.
  */
-export async function fetchSegment(
+export function fetchSegment(
   ctx: RequestContext,
   decision: ToOrigin,
   index: number,
   size: number | null,
   extraHeaders: Record<string, string> = {},
 ): Promise<Response> {
+  return fetchRange(ctx, decision, segmentRangeHeader(index, size), extraHeaders);
+}
+
+async function fetchRange(ctx: RequestContext, decision: ToOrigin, range: string, extraHeaders: Record<string, string> = {}): Promise<Response> {
   const options = {
     method: "GET",
     drop: clientOnlyHeaders,
-    headers: { range: segmentRangeHeader(index, size), ...extraHeaders },
+    headers: { range, ...extraHeaders },
   };
   let lastError: unknown;
   for (let attempt = 0; attempt < 2; attempt++) {
@@ -224,11 +243,12 @@ export async function storeArrivedSegment(
 ): Promise<OpenSegment> {
   const entry = await CoreCache.transactionLookupAsync(storeKeys.segment(objectKey, object.version, index)).wait();
   const state = entry.state();
-  if (!state.found() && state.mustInsertOrUpdate() && response.body) {
+  const found = state.found() && isSegmentEntry(entry);
+  if (!found && state.mustInsertOrUpdate() && response.body) {
     return { index, entry: insertSegment(entry, object, index, response.body, urlKey), cached: false };
   }
   await response.body?.cancel();
-  if (state.found()) {
+  if (found) {
     if (state.mustInsertOrUpdate()) freshenSegment(entry, object, index, urlKey);
     return { index, entry, cached: true };
   }
@@ -250,7 +270,7 @@ export async function openSegment(
   const urlKey = decision.cache.surrogateKey;
   const entry = await CoreCache.transactionLookupAsync(storeKeys.segment(objectKey, object.version, index)).wait();
   const state = entry.state();
-  if (state.found()) {
+  if (state.found() && isSegmentEntry(entry)) {
     if (state.mustInsertOrUpdate()) freshenSegment(entry, object, index, urlKey);
     return { index, entry, cached: true };
   }
@@ -277,7 +297,11 @@ export async function openSegment(
 
 /** Whether an origin answer is exactly segment `index` of this version of the object. */
 function isSegmentOf(response: Response, object: StoredObject, index: number): boolean {
-  const expected = segmentRange(index, object.size);
+  return isRangeOf(response, object, segmentRange(index, object.size));
+}
+
+/** Whether an origin answer is exactly bytes `start`–`end` of this version of the object. */
+function isRangeOf(response: Response, object: StoredObject, expected: { start: number; end: number }): boolean {
   const sameVersion =
     object.etag !== null
       ? response.headers.get("etag") === object.etag
@@ -292,7 +316,9 @@ function isSegmentOf(response: Response, object: StoredObject, index: number): b
 
 /**
  * Replaces a stored segment whose bytes could not be read back (its insert failed part-way:
- * Viceroy keeps such an entry and fails every read of it). A plain insert overwrites it.
+ * Viceroy keeps such an entry and fails every read of it). A plain insert overwrites it; if
+ * the replacement cannot be fetched or breaks too, the key is left with a tombstone so the next
+ * request fetches the segment afresh instead of reading a broken copy.
  */
 export async function repairSegment(
   ctx: RequestContext,
@@ -300,15 +326,60 @@ export async function repairSegment(
   object: StoredObject,
   index: number,
 ): Promise<void> {
-  const response = await fetchSegment(ctx, decision, index, object.size);
-  if (!isSegmentOf(response, object, index)) {
-    await response.body?.cancel();
+  const key = storeKeys.segment(decision.cache.key, object.version, index);
+  let response: Response;
+  try {
+    response = await fetchSegment(ctx, decision, index, object.size);
+  } catch (error) {
+    console.error(`assets ${decision.cache.key}: segment ${index} could not be fetched again: ${String(error)}`);
+    evictSegment(key);
     return;
   }
-  const key = storeKeys.segment(decision.cache.key, object.version, index);
+  if (!isSegmentOf(response, object, index)) {
+    await response.body?.cancel();
+    evictSegment(key);
+    return;
+  }
   const writer = CoreCache.insert(key, segmentWriteOptions(object, index, decision.cache.surrogateKey));
   writer.append(response.body!);
   writer.close();
+  if ((await storedLength(key)) !== segmentLength(index, object.size)) {
+    console.error(`assets ${decision.cache.key}: segment ${index} broke again while stored; leaving no copy`);
+    evictSegment(key);
+  }
+}
+
+/**
+ * Overwrites a segment key with an empty, expired, unmarked entry, which every lookup here
+ * treats as no copy (see `segmentMark`).
+ */
+function evictSegment(key: string): void {
+  try {
+    CoreCache.insert(key, { maxAge: 0, length: 0, userMetadata: "" }).close();
+  } catch (error) {
+    console.error(`could not evict ${key}: ${String(error)}`);
+  }
+}
+
+/**
+ * Reads a stored segment back in full: its length, -1 when its body fails, or null when there is
+ * no segment stored under the key (purged, evicted or a tombstone).
+ */
+async function storedLength(key: string): Promise<number | null> {
+  const entry = CoreCache.lookup(key);
+  if (!entry || !isSegmentEntry(entry)) return null;
+  let bytes = 0;
+  try {
+    const reader = entry.body().getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      bytes += value.byteLength;
+    }
+  } catch {
+    bytes = -1;
+  }
+  return bytes;
 }
 
 /**
@@ -323,22 +394,32 @@ export async function verifySegment(
   object: StoredObject,
   index: number,
 ): Promise<void> {
-  const entry = CoreCache.lookup(storeKeys.segment(decision.cache.key, object.version, index));
-  if (!entry) return; // purged or evicted meanwhile: nothing left to be wrong
-  let bytes = 0;
-  try {
-    const reader = entry.body().getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      bytes += value.byteLength;
-    }
-  } catch {
-    bytes = -1;
-  }
-  if (bytes === segmentLength(index, object.size)) return;
+  const bytes = await storedLength(storeKeys.segment(decision.cache.key, object.version, index));
+  if (bytes === null || bytes === segmentLength(index, object.size)) return;
   console.error(`assets ${decision.cache.key}: stored segment ${index} read back ${bytes} bytes; replacing it`);
   await repairSegment(ctx, decision, object, index);
+}
+
+/**
+ * The rest of a slice whose stored copy broke while a client read it, straight from the origin
+ * (not stored: the broken copy is being replaced separately). Rejects unless the origin gives
+ * exactly those bytes of this version.
+ */
+export async function fetchSliceRest(
+  ctx: RequestContext,
+  decision: ToOrigin,
+  object: StoredObject,
+  slice: SegmentSlice,
+  delivered: number,
+): Promise<ReadableStream<Uint8Array>> {
+  const base = segmentRange(slice.index, object.size).start;
+  const wanted = { start: base + slice.start + delivered, end: base + slice.end };
+  const response = await fetchRange(ctx, decision, `bytes=${wanted.start}-${wanted.end}`);
+  if (!isRangeOf(response, object, wanted)) {
+    await response.body?.cancel();
+    throw new SegmentUnavailable(`bytes ${wanted.start}-${wanted.end}: origin answered ${response.status} ${response.headers.get("content-range") ?? ""}`);
+  }
+  return response.body!;
 }
 
 /** A host-backed stream of one slice of an open segment. */
@@ -357,7 +438,7 @@ export function countCached(objectKey: string, object: StoredObject, indices: re
   for (const index of indices) {
     const entry = CoreCache.lookup(storeKeys.segment(objectKey, object.version, index));
     if (!entry) continue;
-    if (entry.state().usable()) cached++;
+    if (entry.state().usable() && isSegmentEntry(entry)) cached++;
     entry.close();
   }
   return cached;

@@ -110,9 +110,9 @@ describe("episode downloads: body bytes are what the client received", () => {
     const mp3 = mp3s.thirtyMB;
     const agent = uniqueAgent("abort");
     const download = await rawDownload(mp3.path, agent, { stopAfter: 2_000_000 });
-    const { fields, imported, request } = await episodeLineFor(agent, podcastOf(mp3.path));
+    const { message, fields, imported, request } = await episodeLineFor(agent, podcastOf(mp3.path));
     const logged = Number(fields[3]);
-    expect(imported.kept).toBe(true);
+    expect(imported, `${message} / ${JSON.stringify(request)} / read ${JSON.stringify(download)}`).toMatchObject({ kept: true });
     expect(request.delivery).toBe("client-gone");
     expect(fields[4]).toBe("200");
     // Bytes the test read, plus bytes the kernel still held for it (its receive queue and the

@@ -43,8 +43,8 @@ async function collect(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> 
 
 describe("streamPlan", () => {
   it("streams text and slices in order, exactly", async () => {
-    fc.assert(
-      await fc.asyncProperty(fc.nat(4999), fc.nat(4999), fc.nat(4999), fc.nat(4999), fc.integer({ min: 1, max: 900 }), async (a, b, c, d, chunk) => {
+    await fc.assert(
+      fc.asyncProperty(fc.nat(4999), fc.nat(4999), fc.nat(4999), fc.nat(4999), fc.integer({ min: 1, max: 900 }), async (a, b, c, d, chunk) => {
         const ranges = [
           { start: Math.min(a, b), end: Math.max(a, b) },
           { start: Math.min(c, d), end: Math.max(c, d) },
@@ -117,6 +117,70 @@ describe("streamPlan", () => {
     const stream = streamPlan(plan, fakeOpener([], 100, { 1: failing }), { onBroken: (slice) => broken.push(slice.index) });
     await expect(collect(stream)).rejects.toThrow("insert failed");
     expect(broken).toEqual([1]);
+  });
+
+  it("resumes a broken slice from where it stopped, once, and the body comes out whole", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.nat(4999), fc.nat(4999), fc.integer({ min: 0, max: 699 }), fc.boolean(), async (a, b, breakAt, short) => {
+        const range = { start: Math.min(a, b), end: Math.max(a, b) };
+        const plan = planBody([{ kind: "bytes", range }], object.length, segment);
+        const firstSlice = plan.find((p): p is SegmentSlice => p.kind === "segment")!;
+        // The first slice's stream gives `cut` bytes, then fails or ends early.
+        const cut = Math.min(breakAt, firstSlice.end - firstSlice.start);
+        const breaking = (slice: SegmentSlice) => {
+          const held = segmentRange(slice.index, object.length, segment);
+          const bytes = object.subarray(held.start + slice.start, held.start + slice.start + cut);
+          let sent = false;
+          return new ReadableStream<Uint8Array>({
+            pull(controller) {
+              if (!sent && bytes.length > 0) {
+                sent = true;
+                controller.enqueue(bytes.slice());
+              } else if (short) controller.close();
+              else controller.error(new Error("insert failed"));
+            },
+          }, { highWaterMark: 0 });
+        };
+        const resumes: string[] = [];
+        const broken: number[] = [];
+        const stream = streamPlan(plan, fakeOpener([], 97, { [firstSlice.index]: breaking }), {
+          onBroken: (slice) => broken.push(slice.index),
+          resume: async (slice, delivered) => {
+            resumes.push(`${slice.index}@${delivered}`);
+            return fakeOpener([], 50)({ ...slice, start: slice.start + delivered });
+          },
+        });
+        const body = await collect(stream);
+        expect(Buffer.compare(body, object.subarray(range.start, range.end + 1))).toBe(0);
+        expect(broken).toEqual([firstSlice.index]);
+        expect(resumes).toEqual([`${firstSlice.index}@${cut}`]);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it("fails the body when the resumed stream breaks too, or resuming fails", async () => {
+    const plan = planBody([{ kind: "bytes", range: { start: 0, end: 1399 } }], object.length, segment);
+    const failing = () =>
+      new ReadableStream<Uint8Array>({
+        pull(controller) {
+          controller.error(new Error("insert failed"));
+        },
+      });
+    const broken: number[] = [];
+    let resumed = 0;
+    const twice = streamPlan(plan, fakeOpener([], 100, { 1: failing }), {
+      onBroken: (slice) => broken.push(slice.index),
+      resume: async () => {
+        resumed++;
+        return failing();
+      },
+    });
+    await expect(collect(twice)).rejects.toThrow("insert failed");
+    expect([broken, resumed]).toEqual([[1, 1], 1]);
+
+    const refused = streamPlan(plan, fakeOpener([], 100, { 1: failing }), { resume: () => Promise.reject(new Error("origin down")) });
+    await expect(collect(refused)).rejects.toThrow("insert failed");
   });
 
   it("says when each slice is out and when the body has ended, once, however it ends", async () => {
