@@ -11,16 +11,14 @@
 //
 // Every run starts a fresh Viceroy (an empty cache), so "cold" means what it says.
 
-import { build } from "esbuild";
-import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync } from "node:fs";
 import { request } from "node:http";
-import { createServer } from "node:net";
 import { join } from "node:path";
-import { startLocalEdge, type LocalEdge } from "./local-edge.js";
+import { freePort, startLocalEdge, type LocalEdge } from "./local-edge.js";
 import { mp3s, type Fixture } from "./origins/fixtures.js";
 import { startLocalOrigins, type LocalOrigins } from "./origins/local-origins.js";
 import { projectRoot } from "./origins/r2.js";
+import { bundleEdge, compileWasm } from "./wasm.js";
 import { prefetchSegments } from "../src/cache/segment-stream.js";
 import { segmentBytes, segmentCount, segmentRange } from "../src/cache/segments.js";
 
@@ -50,46 +48,29 @@ async function buildEdge(variant?: Variant): Promise<string> {
         [/src[\\/]cache[\\/]segment-stream\.ts$/, "prefetchSegments", variant.prefetchSegments],
       ]
     : [];
-  await build({
-    entryPoints: [join(projectRoot, "src", "index.ts")],
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    target: "es2022",
-    external: ["fastly:*"],
-    outfile: bundle,
-    logLevel: "warning",
-    plugins: [
-      {
-        name: "bench-constants",
-        setup(b) {
-          for (const [filter, constant, value] of constants) {
-            b.onLoad({ filter }, (file) => {
-              const source = readFileSync(file.path, "utf8");
-              const declaration = new RegExp(`export const ${constant} = [^;]+;`);
-              if (!declaration.test(source)) throw new Error(`${constant} declaration not found in ${file.path}`);
-              return { contents: source.replace(declaration, `export const ${constant} = ${value};`), loader: "ts" };
-            });
-          }
-        },
+  await bundleEdge(bundle, [
+    {
+      name: "bench-constants",
+      setup(b) {
+        for (const [filter, constant, value] of constants) {
+          b.onLoad({ filter }, (file) => {
+            const source = readFileSync(file.path, "utf8");
+            const declaration = new RegExp(`export const ${constant} = [^;]+;`);
+            if (!declaration.test(source)) throw new Error(`${constant} declaration not found in ${file.path}`);
+            return { contents: source.replace(declaration, `export const ${constant} = ${value};`), loader: "ts" };
+          });
+        }
       },
-    ],
-  });
-  compile(bundle, wasm);
+    },
+  ]);
+  compileWasm(bundle, wasm);
   return wasm;
 }
 
 function buildPassThrough(): string {
   const wasm = join(work, "passthrough.wasm");
-  compile(join(projectRoot, "bench", "passthrough", "index.js"), wasm);
+  compileWasm(join(projectRoot, "bench", "passthrough", "index.js"), wasm);
   return wasm;
-}
-
-function compile(input: string, wasm: string): void {
-  execFileSync(join(projectRoot, "node_modules", ".bin", "js-compute-runtime"), ["--enable-stack-traces", input, wasm], {
-    stdio: "inherit",
-    cwd: projectRoot,
-  });
 }
 
 // ---- measuring ----
@@ -151,16 +132,6 @@ function expectStatus(t: Timed, status: number, what: string): void {
   if (t.status !== status) throw new Error(`${what}: status ${t.status}, expected ${status}`);
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function startEdge(origins: LocalOrigins, wasm: string, name: string): Promise<LocalEdge> {
   return startLocalEdge({

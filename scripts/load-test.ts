@@ -14,14 +14,13 @@
 import autocannon from "autocannon";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { requestEndpoint } from "../src/config/log-endpoints.js";
 import { mp3s } from "./origins/fixtures.js";
 import { startLocalOrigins } from "./origins/local-origins.js";
 import { projectRoot } from "./origins/r2.js";
-import { startLocalEdge } from "./local-edge.js";
+import { freePort, startLocalEdge } from "./local-edge.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -106,16 +105,6 @@ function pick(): Row {
   return table[table.length - 1]!;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** What the run saw, per row and overall. */
 interface Seen {

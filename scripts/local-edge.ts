@@ -4,6 +4,7 @@
 
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { parse, stringify } from "smol-toml";
 import { appUploads } from "../src/config/origins.js";
@@ -100,4 +101,16 @@ async function waitUntilServing(base: string, child: ChildProcess): Promise<void
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`viceroy did not answer on ${base} within 60 s`);
+}
+
+/** A loopback port nothing listens on now, for an edge of its own (tests, bench, load test). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
 }

@@ -2,6 +2,7 @@
 // it was stored under, serialized into Core Cache user metadata.
 
 import type { CacheTimes } from "../config/cache-times.js";
+import { hopByHopHeaders } from "../http/hop-by-hop.js";
 
 export interface StoredResponse {
   readonly status: number;
@@ -11,13 +12,7 @@ export interface StoredResponse {
 
 /** Never stored with an object: connection-specific (RFC 9110 §7.6.1) or per-response. */
 const unstoredHeaders = new Set([
-  "connection",
-  "keep-alive",
-  "proxy-connection",
-  "te",
-  "trailer",
-  "transfer-encoding",
-  "upgrade",
+  ...hopByHopHeaders,
   "set-cookie",
   "date",
   "age",

@@ -4,22 +4,14 @@
 
 import type { EdgeRequest } from "../edge-request.js";
 import { cookiesReachOrigin } from "../rules/cookies.js";
+import { hopByHopHeaders } from "./hop-by-hop.js";
 
 /**
  * RFC 9110 §7.6.1: connection-specific headers, and any header the Connection header names,
- * are not forwarded by a proxy. (Upgrade is hop-by-hop too; WebSocket handshakes are handed
- * off whole by the platform, not forwarded through here.)
+ * are not forwarded by a proxy, nor credentials meant for a proxy (§11.7.1). (WebSocket
+ * handshakes are handed off whole by the platform, not forwarded through here.)
  */
-const hopByHop = [
-  "connection",
-  "keep-alive",
-  "proxy-connection",
-  "proxy-authorization",
-  "te",
-  "trailer",
-  "transfer-encoding",
-  "upgrade",
-];
+const hopByHop = [...hopByHopHeaders, "proxy-authorization"];
 
 /**
  * Headers a client may not set for the edge. Origins trust these because only the edge (or

@@ -2,10 +2,9 @@
 // the whole end-to-end run; tests reach them through `inject("edge")`.
 
 import { existsSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
-import { startLocalEdge } from "../../../scripts/local-edge.js";
+import { freePort, startLocalEdge } from "../../../scripts/local-edge.js";
 import { startLocalOrigins } from "../../../scripts/origins/local-origins.js";
 import { projectRoot } from "../../../scripts/origins/r2.js";
 
@@ -31,16 +30,6 @@ declare module "vitest" {
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const wasm = join(projectRoot, "bin", "main.wasm");
