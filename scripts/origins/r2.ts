@@ -37,9 +37,24 @@ async function seed(url: URL): Promise<void> {
     const head = (await stored.json()) as { size: number } | null;
     if (head?.size === fixture.size) continue;
     const started = Date.now();
-    await put(url, key, fixture);
+    await putWithRetries(url, key, fixture);
     if (fixture.size > 1_000_000) {
       console.log(`seeded ${fixture.bucket}${fixture.path} (${(fixture.size / 1048576).toFixed(1)} MiB) in ${Date.now() - started} ms`);
+    }
+  }
+}
+
+/**
+ * workerd has now and then closed the connection in the middle of a large upload (EPIPE on a
+ * fresh machine's first seed); the put is idempotent, so it is tried again before giving up.
+ */
+async function putWithRetries(url: URL, key: string, fixture: Fixture, attempts = 3): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await put(url, key, fixture);
+    } catch (error) {
+      if (attempt >= attempts) throw new Error(`seeding ${fixture.bucket}${fixture.path} failed ${attempts} times: ${String(error)}`);
+      console.warn(`seeding ${fixture.bucket}${fixture.path} failed (${String(error)}); trying again`);
     }
   }
 }
