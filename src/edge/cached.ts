@@ -201,7 +201,51 @@ async function refresh(
     return;
   }
   const fresh = storedResponseFrom(upstream.status, upstream.headers, policy.times);
-  await fill(tx.insert(insertOptions(decision, fresh, policy.surrogateKeys, upstream)), upstream, decision.cache.key);
+  const declared = Number(upstream.headers.get("content-length") ?? "0");
+  if (declared > wholeRefreshLimit) {
+    await fill(tx.insert(insertOptions(decision, fresh, policy.surrogateKeys, upstream)), upstream, decision.cache.key);
+    return;
+  }
+  // Nobody waits for a refresh, so its body is read whole first: a cut one is dropped and the
+  // stale copy stays in place, instead of being overwritten by a body that then breaks.
+  const body = await wholeBody(upstream, declared);
+  if (!body) {
+    console.error(`refresh of ${decision.cache.key} dropped: the origin body broke off; the stale copy stays`);
+    tx.cancel();
+    return;
+  }
+  const writer = tx.insert(insertOptions(decision, fresh, policy.surrogateKeys, upstream));
+  if (body.byteLength > 0) writer.append(body);
+  writer.close();
+}
+
+/**
+ * The largest refresh body read into memory before it replaces a stale copy. Pages and feeds are
+ * far smaller; anything bigger streams into the cache like a miss (and clears the key if cut).
+ */
+const wholeRefreshLimit = 16 * 1024 * 1024;
+
+/** The whole body, or null when it failed or did not give exactly `declared` bytes. */
+async function wholeBody(upstream: Response, declared: number): Promise<Uint8Array | null> {
+  const whole = new Uint8Array(declared);
+  let received = 0;
+  if (!upstream.body) return declared === 0 ? whole : null;
+  const reader = upstream.body.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (received + value.byteLength > declared) {
+        await reader.cancel();
+        return null;
+      }
+      whole.set(value, received);
+      received += value.byteLength;
+    }
+  } catch {
+    return null;
+  }
+  return received === declared ? whole : null;
 }
 
 function storedSurrogateKeys(stored: StoredResponse): string[] {

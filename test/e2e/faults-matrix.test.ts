@@ -50,7 +50,7 @@ describe("a stale copy refreshed in the background (stale-while-revalidate, afte
   // would be served fresh afterwards. revalidate=full: the app answers 200, never 304.
   const sw = sc("max-age=60, stale-while-revalidate=3600, stale-if-error=3600");
   for (const { name, fault } of faults) {
-    it(`origin ${name}: the stale copy at once; ${cuts(fault) ? "the cut refresh is dropped, never stored" : "the copy is kept"}`, async () => {
+    it(`origin ${name}: the stale copy at once;${cuts(fault) ? " the cut refresh is dropped, never stored, and" : ""} the copy is kept`, async () => {
       const path = `/cacheable?id=${unique()}&revalidate=full&sc=${sw}`;
       const first = await send(path);
       expect((await send(path, { method: "PURGE", headers: { ...purgeToken(), "fastly-soft-purge": "1" } })).status).toBe(200);
@@ -65,20 +65,19 @@ describe("a stale copy refreshed in the background (stale-while-revalidate, afte
       expect(res.headers["cache-status"]).toMatch(/stale revalidating"$/);
       // Let the background refresh meet its fault (timeouts fire after 2 s).
       await sleep(edge().originTimeoutMs + 700);
+      expect(await appRequests()).toBeGreaterThanOrEqual(fault.mode === "down" ? 0 : 1);
       await resetOrigins();
       const after = await send(path);
+      // The failed refresh left the stale copy in place, whole (a cut body stored in its place
+      // would be served as fresh here); this request refreshes it again.
       expect(after.status).toBe(200);
-      if (cuts(fault)) {
-        // The cut refresh was abandoned and its key cleared: a whole body from the origin.
-        expect(after.headers["x-cache"]).toBe("MISS");
-        expect(after.text()).toMatch(complete);
-        expect(after.text()).not.toBe(first.text());
-        expect(await appRequests()).toBe(1);
-      } else {
-        // The failed refresh left the stale copy in place (this request refreshes it again).
-        expect(after.text()).toBe(first.text());
-        expect(after.headers["cache-status"]).toMatch(/stale revalidating"$/);
-      }
+      expect(after.text()).toBe(first.text());
+      expect(after.headers["cache-status"]).toMatch(/stale revalidating"$/);
+      await sleep(300);
+      const refreshed = await send(path);
+      expect(refreshed.headers["x-cache"]).toBe("HIT");
+      expect(refreshed.text()).toMatch(complete);
+      expect(refreshed.text()).not.toBe(first.text());
     });
   }
 });
