@@ -13,8 +13,11 @@ import type { OriginName } from "../config/origins.js";
  */
 export type CacheState = "hit" | "stale" | "miss" | "pass" | "edge";
 
-/** RFC 9211 §2.2 forward reasons. */
-export type ForwardReason = "uri-miss" | "stale" | "bypass" | "method" | "request" | "miss";
+/**
+ * RFC 9211 §2.2's reasons this edge gives: `partial` when some segments of an answer were cached
+ * and the rest had to be fetched.
+ */
+export type ForwardReason = "uri-miss" | "stale" | "bypass" | "method" | "request" | "miss" | "partial";
 
 export interface CacheOutcome {
   readonly state: CacheState;

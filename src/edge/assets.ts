@@ -100,10 +100,11 @@ async function serveFromStore(ctx: RequestContext, decision: AssetDecision, meth
   const allCached = cached === segments.length;
   if (segments.length > 0) notes.push(`segments=${cached}/${segments.length}`);
 
-  const partial = source.state === "hit" && !allCached;
+  // The object entry was a hit, but some of the bytes this answer needs were not.
+  const incomplete = source.state === "hit" && !allCached;
   const outcome: CacheOutcome = {
-    state: partial ? "miss" : source.state,
-    ...(partial ? { fwd: "miss" as const } : source.fwd ? { fwd: source.fwd } : {}),
+    state: incomplete ? "miss" : source.state,
+    ...(incomplete ? { fwd: cached > 0 ? ("partial" as const) : ("miss" as const) } : source.fwd ? { fwd: source.fwd } : {}),
     stored: source.stored || !allCached,
     ttl: source.ttl,
     age: source.age,

@@ -121,6 +121,18 @@ describe("origin requests for ranges", () => {
     expect(await originRequests("assets")).toEqual([]);
   });
 
+  it("a range over cached and uncached segments: Cache-Status says fwd=partial, and only the missing segments are fetched", async () => {
+    const object = testObject("partial", 3 * segmentBytes + 1000, 309);
+    await withObjectEntry(object);
+    const [start, end] = [10, 2 * segmentBytes + 10];
+    const res = await streamFrom(object.path, { headers: { range: `bytes=${start}-${end}` }, expect: { fixture: object, start } });
+    expect(res.status).toBe(206);
+    expect(res.complete && res.mismatchAt === -1 && res.bytes === end - start + 1).toBe(true);
+    expect(res.headers["cache-status"]).toMatch(/^changelog-edge; fwd=partial; stored; .*detail="[^"]*segments=1\/3"$/);
+    expect(res.headers["x-cache"]).toBe("MISS");
+    expect(await originSegmentStarts()).toEqual([segmentBytes, 2 * segmentBytes]);
+  });
+
   it("8 concurrent clients asking for the same cold range share one origin request per segment", async () => {
     const mp3 = mp3s.spareC;
     await cold(assets, mp3.path);
