@@ -25,8 +25,9 @@ export interface StreamPlanOptions {
   /** Told when a segment's stream fails or ends short, so the caller can replace the copy. */
   readonly onBroken?: (slice: SegmentSlice, error: unknown) => void;
   /**
-   * Asked once per slice, after `onBroken`, for the rest of a slice whose stream failed or ended
-   * short; without it (or when it fails too) the body fails.
+   * Asked once per slice for the rest of a slice whose stream failed or ended short (after
+   * `onBroken`), or for all of one that could not be opened; without it (or when it fails too)
+   * the body fails.
    */
   readonly resume?: SliceResumer;
   /** Told when every byte of a slice has gone out. */
@@ -130,11 +131,19 @@ export function streamPlan(plan: readonly PlannedPiece[], open: SliceOpener, opt
               return;
             }
             let stream: ReadableStream<Uint8Array>;
+            let resumed = false;
             try {
               stream = await openAt(at);
             } catch (error) {
-              end();
-              throw error;
+              // No copy could be opened (nor fetched into the cache): the resumer may still give
+              // the bytes by themselves.
+              const rest = resume ? await resume(piece, 0).catch(() => null) : null;
+              if (!rest || ended) {
+                end();
+                throw error;
+              }
+              stream = rest;
+              resumed = true;
             }
             opening.delete(at);
             current = {
@@ -143,7 +152,7 @@ export function streamPlan(plan: readonly PlannedPiece[], open: SliceOpener, opt
               expected: piece.end - piece.start + 1,
               delivered: 0,
               prefetched: false,
-              resumed: false,
+              resumed,
             };
           }
           let chunk: Awaited<ReturnType<ReadableStreamDefaultReader<Uint8Array>["read"]>>;

@@ -215,6 +215,21 @@ describe("answers other than the object", () => {
     expect(await originSegmentStarts()).toEqual([0]);
   });
 
+  it("a later segment the origin refuses twice mid-download: the client still gets every byte, asked for by themselves", async () => {
+    const object = testObject("refused-later", 2 * segmentBytes + 1000, 310);
+    await withObjectEntry(object);
+    await injectFault("assets", { mode: "status", status: 503, times: 2, path: object.path });
+    const res = await streamFrom(object.path, { headers: { range: `bytes=100-${segmentBytes + 99}` }, expect: { fixture: object, start: 100 } });
+    expect(res.status).toBe(206);
+    expect(res.complete && res.mismatchAt === -1 && res.bytes === segmentBytes).toBe(true);
+    // Segment 1 refused twice (the fetch and its retry), then its slice on its own.
+    expect(rangesSeen(await originRequests("assets"))).toEqual([
+      `bytes=${segmentBytes}-${2 * segmentBytes - 1}`,
+      `bytes=${segmentBytes}-${2 * segmentBytes - 1}`,
+      `bytes=${segmentBytes}-${segmentBytes + 99}`,
+    ]);
+  });
+
   it("an origin that dies mid-segment: the rest comes from the origin, so the client gets every byte; the segment is replaced", async () => {
     const object = testObject("cut-mid-segment", segmentBytes + 1000, 301);
     await putObject(object);

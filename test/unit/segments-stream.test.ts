@@ -159,6 +159,26 @@ describe("streamPlan", () => {
     );
   });
 
+  it("asks the resumer for all of a slice that cannot be opened, and fails only if it cannot help", async () => {
+    const plan = planBody([{ kind: "bytes", range: { start: 0, end: 2099 } }], object.length, segment);
+    const opener = fakeOpener([], 100);
+    const refusing = (slice: SegmentSlice) => (slice.index === 1 ? Promise.reject(new Error("origin down")) : opener(slice));
+    const resumes: string[] = [];
+    const body = await collect(
+      streamPlan(plan, refusing, {
+        resume: async (slice, delivered) => {
+          resumes.push(`${slice.index}@${delivered}`);
+          return fakeOpener([], 64)(slice);
+        },
+      }),
+    );
+    expect(Buffer.compare(body, object.subarray(0, 2100))).toBe(0);
+    expect(resumes).toEqual(["1@0"]);
+
+    const unhelpful = streamPlan(plan, refusing, { resume: () => Promise.reject(new Error("still down")) });
+    await expect(collect(unhelpful)).rejects.toThrow("origin down");
+  });
+
   it("fails the body when the resumed stream breaks too, or resuming fails", async () => {
     const plan = planBody([{ kind: "bytes", range: { start: 0, end: 1399 } }], object.length, segment);
     const failing = () =>
