@@ -18,6 +18,7 @@ import {
 import { origins } from "../config/origins.js";
 import type { CachePlacement, ToOrigin } from "../decision.js";
 import { statusWithoutAnswer } from "../http/origin-failure.js";
+import { evict, hitsOf } from "./core-cache.js";
 import type { RequestContext } from "./context.js";
 import { originUnavailable } from "./origin-fetch.js";
 import { fetchWithRetry, type OriginResult } from "./origin-retry.js";
@@ -151,19 +152,6 @@ async function fill(
   }
 }
 
-/**
- * Overwrites a key with an empty, already-expired entry that carries no metadata of ours, so the
- * next lookup treats it as a miss. Production drops an abandoned insert by itself; Viceroy keeps
- * it, found but with an errored body, which would be served as an empty 200.
- */
-function evict(key: string): void {
-  try {
-    CoreCache.insert(key, { maxAge: 0, userMetadata: "" }).close();
-  } catch (error) {
-    console.error(`could not evict ${key}: ${String(error)}`);
-  }
-}
-
 /** Background refresh of a stale copy: conditional when the origin gave validators. */
 async function refresh(
   ctx: RequestContext,
@@ -253,16 +241,6 @@ function storedSurrogateKeys(stored: StoredResponse): string[] {
   return header ? header.split(/\s+/).filter(Boolean) : [];
 }
 
-/** Viceroy does not implement CacheEntry.hits(); the count is then left unknown, not made up. */
-function hitsOf(entry: CacheEntry, known: number | undefined): { hits?: number } {
-  if (known !== undefined) return { hits: known };
-  try {
-    return { hits: entry.hits() };
-  } catch {
-    return {};
-  }
-}
-
 /** A response served out of a cache entry (a hit, a stale copy, or a miss streaming back). */
 function fromCache(
   ctx: RequestContext,
@@ -272,12 +250,14 @@ function fromCache(
   outcome: Omit<CacheOutcome, "origin">,
 ): Served {
   const age = outcome.age ?? entry.age() / 1000;
+  // Left out, not made up, where the platform cannot count (Viceroy).
+  const hits = outcome.hits ?? hitsOf(entry);
   const cache: CacheOutcome = {
     ...outcome,
     origin: decision.origin,
     age,
     ttl: outcome.ttl ?? stored.times.fresh - age,
-    ...hitsOf(entry, outcome.hits),
+    ...(hits !== undefined ? { hits } : {}),
   };
   const headers = new Headers(stored.headers as [string, string][]);
   const length = entry.length();

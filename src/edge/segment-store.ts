@@ -12,6 +12,7 @@ import { freshnessOf, retention, type Freshness } from "../cache/policy.js";
 import { segmentLength, segmentRange, storeKeys, type SegmentSlice } from "../cache/segments.js";
 import type { ToOrigin } from "../decision.js";
 import type { RequestContext } from "./context.js";
+import { evict, hitsOf } from "./core-cache.js";
 import { fetchFromOrigin } from "./origin-fetch.js";
 
 /** Client headers that must not shape a segment fetch shared by every client. */
@@ -37,15 +38,6 @@ export interface ObjectLookup {
   readonly ageSeconds: number;
   readonly ttlSeconds: number;
   readonly hits: number | undefined;
-}
-
-/** Viceroy does not implement hit counts (it throws "unsupported"); production does. */
-function hitsOf(entry: CacheEntry): number | undefined {
-  try {
-    return entry.hits();
-  } catch {
-    return undefined;
-  }
 }
 
 export async function lookupObject(objectKey: string): Promise<ObjectLookup> {
@@ -81,7 +73,7 @@ function objectWriteOptions(stored: StoredMetadata, urlKey: string) {
 }
 
 /**
- * Marks an entry as a stored segment. An entry without it is a tombstone left by `evictSegment`
+ * Marks an entry as a stored segment. An entry without it is a tombstone left by `evict`
  * (Core Cache has no per-key removal) and counts as no copy at all.
  */
 const segmentMark = "segment";
@@ -332,12 +324,12 @@ export async function repairSegment(
     response = await fetchSegment(ctx, decision, index, object.size);
   } catch (error) {
     console.error(`assets ${decision.cache.key}: segment ${index} could not be fetched again: ${String(error)}`);
-    evictSegment(key);
+    evict(key);
     return;
   }
   if (!isSegmentOf(response, object, index)) {
     await response.body?.cancel();
-    evictSegment(key);
+    evict(key);
     return;
   }
   const writer = CoreCache.insert(key, segmentWriteOptions(object, index, decision.cache.surrogateKey));
@@ -345,19 +337,7 @@ export async function repairSegment(
   writer.close();
   if ((await storedLength(key)) !== segmentLength(index, object.size)) {
     console.error(`assets ${decision.cache.key}: segment ${index} broke again while stored; leaving no copy`);
-    evictSegment(key);
-  }
-}
-
-/**
- * Overwrites a segment key with an empty, expired, unmarked entry, which every lookup here
- * treats as no copy (see `segmentMark`).
- */
-function evictSegment(key: string): void {
-  try {
-    CoreCache.insert(key, { maxAge: 0, length: 0, userMetadata: "" }).close();
-  } catch (error) {
-    console.error(`could not evict ${key}: ${String(error)}`);
+    evict(key);
   }
 }
 
