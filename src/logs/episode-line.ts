@@ -2,12 +2,13 @@
 // 2016 (shared/spec/samples/episode-downloads.log). Field by field:
 //   client_ip,[dd/Mon/yyyy:HH:MM:SS +0000],path_without_query,body_bytes,status,"user agent",
 //   latitude,longitude,"city",continent_code,country_code,"country name"
-// Unknown values are `(null)` (quoted in quoted fields) and `0.000` for coordinates. Text goes
-// through `csvText` and place names through `asciiName`, so the line is printable ASCII that the
-// importer always parses (see docs/logs.md, "Escaping").
+// Unknown values are `(null)` (quoted in quoted fields) and `0.000` for coordinates. Quoted text
+// goes through `csvQuoted` and place names through `asciiName` first, so the importer reads back
+// the text itself, UTF-8 included; every value is capped (see docs/logs.md, "Escaping", "Sizes").
 
+import { logValueCaps } from "../config/log-caps.js";
 import type { Exchange } from "./exchange.js";
-import { asciiName, csvText, csvToken } from "./text.js";
+import { asciiName, csvQuoted, csvSafe, csvToken, cutText, utf8Length } from "./text.js";
 import { clfTime } from "./time.js";
 
 const unknown = "(null)";
@@ -17,10 +18,10 @@ export function episodeLine(x: Exchange): string {
   return [
     token(x.clientIp),
     clfTime(x.startedAt),
-    token(x.path),
+    token(x.path, logValueCaps.url),
     String(x.bodyBytes),
     String(x.status),
-    quoted(x.userAgent),
+    quoted(x.userAgent, logValueCaps.userAgent),
     coordinate(geo.latitude),
     coordinate(geo.longitude),
     quoted(geo.city === null ? null : asciiName(geo.city)),
@@ -30,12 +31,22 @@ export function episodeLine(x: Exchange): string {
   ].join(",");
 }
 
-function quoted(text: string | null): string {
-  return `"${text ? csvText(text) : unknown}"`;
+function quoted(text: string | null, cap: number = logValueCaps.other): string {
+  return text ? csvQuoted(cutText(csvSafe(text), cap, quotedCost)) : `"${unknown}"`;
 }
 
-function token(text: string | null): string {
-  return text ? csvToken(text) : unknown;
+function token(text: string | null, cap: number = logValueCaps.other): string {
+  return text ? csvToken(cutText(text, cap, tokenCost)) : unknown;
+}
+
+/** A quote is written doubled, plus at most one more on each side of its run: 4 is an upper bound. */
+function quotedCost(code: number): number {
+  return code === 0x22 ? 4 : utf8Length(code);
+}
+
+/** `csvToken` keeps printable ASCII but comma and quote, and percent-encodes every other byte. */
+function tokenCost(code: number): number {
+  return code > 0x20 && code < 0x7f && code !== 0x2c && code !== 0x22 ? 1 : 3 * utf8Length(code);
 }
 
 /** Three decimals, always with a decimal point: the importer reads them with String.to_float. */

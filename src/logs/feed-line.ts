@@ -5,13 +5,14 @@
 
 import { serverIdentity } from "../cache/cache-status.js";
 import { exchangeUrl, fastlyState, type Exchange } from "./exchange.js";
-import { jsonValue } from "./json.js";
+import { logValueCaps } from "../config/log-caps.js";
+import { jsonCapped, jsonValue, type JsonScalar } from "./json.js";
 import { reasonPhrase } from "./reason-phrases.js";
 import { asciiName } from "./text.js";
 import { feedTime } from "./time.js";
 
 export function feedLine(x: Exchange): string {
-  const fields: readonly [string, string | number | boolean | null][] = [
+  const fields: readonly [string, JsonScalar][] = [
     ["timestamp", feedTime(x.startedAt)],
     ["client_ip", x.clientIp],
     ["geo_country", placeName(x.geo.countryName)],
@@ -29,8 +30,15 @@ export function feedLine(x: Exchange): string {
     ["fastly_server", serverIdentity(x.servedBy)],
     ["fastly_is_edge", !x.relayed],
   ];
-  return `{${fields.map(([key, value]) => `     "${key}": ${jsonValue(value)}`).join(",")}   }`;
+  return `{${fields.map(([key, value]) => `     "${key}": ${jsonValue(jsonCapped(value, feedLineCaps[key]))}`).join(",")}   }`;
 }
+
+/** Caps of the free-text keys; every other string takes `logValueCaps.other`. */
+const feedLineCaps: Readonly<Record<string, number>> = {
+  url: logValueCaps.url,
+  request_referer: logValueCaps.referer,
+  request_user_agent: logValueCaps.userAgent,
+};
 
 function placeName(name: string | null): string {
   return name === null ? "(null)" : asciiName(name).toLowerCase();

@@ -1,6 +1,7 @@
 // The request log: one JSON line for every request the edge answers, for Honeycomb or S3. Flat
 // keys (query engines index them directly), always all of them, null when unknown.
 
+import { logValueCaps } from "../config/log-caps.js";
 import { serverIdentity } from "../cache/cache-status.js";
 import { exchangeUrl, type Exchange } from "./exchange.js";
 import { jsonLine } from "./json.js";
@@ -40,5 +41,8 @@ export function requestLine(x: Exchange): string {
     delivery: x.delivery,
     user_agent: x.userAgent,
     referer: x.referer,
-  });
+  }, requestLineCaps);
 }
+
+/** Caps of the free-text keys; every other string takes `logValueCaps.other`. */
+const requestLineCaps = { url: logValueCaps.url, user_agent: logValueCaps.userAgent, referer: logValueCaps.referer };

@@ -1,45 +1,135 @@
 // How free text (user agents, referers, city and country names) is written into log lines so that
-// no value can break a line or a field, whatever bytes a client sends. Three tools:
-// - `csvText`: the content of a quoted CSV field, as printable ASCII only;
+// no value can break a line or a field, whatever bytes a client sends. The tools:
+// - `csvQuoted`: a quoted CSV field that the stats importer reads back as the text itself;
+// - `cutText`: a value capped at a number of bytes as written, marked when cut;
 // - `asciiName`: a place name transliterated to ASCII (Woluwé → Woluwe), as Fastly's VCL
 //   `client.geo.*` variables gave them and as the importers have always seen them;
 // - `headerText`: a header value read back as the UTF-8 text the client meant.
 
+import { cutMark } from "../config/log-caps.js";
+
 /**
- * The content of a quoted CSV field (without its quotes), as printable ASCII that the stats
- * importer always reads back. The importer splits on commas outside quotes, but first rewrites
- * every `""` next to a word character into `"` (so RFC 4180's `""` escape would break the line),
- * and it splits an object on "\n" before parsing. So a field never contains `"`, a line break or
- * any other control character. The content is the body of a JSON string literal in which `"` is
- * written `\u0022`: backslash escapes `\\`, `\n`, `\r`, `\t`, and `\uXXXX` (UTF-16 code units)
- * for `"`, other controls, DEL and every non-ASCII character. `JSON.parse('"' + field + '"')`
- * gives the original text back, exactly.
+ * A quoted CSV field (quotes included) that the stats importer reads back as exactly `value`,
+ * with line breaks and other control characters replaced by a space and lone surrogates by
+ * U+FFFD (the only changes: tabs, backslashes, quotes, UTF-8 and emoji are kept).
+ *
+ * The importer (Changelog.Stats.Parser) first rewrites every `""` next to a word character into
+ * `"` (Elixir `~r/""\b|\b""/`, no `u` flag: Erlang `re` in byte mode with OTP's Latin-1
+ * character tables, so a word character is a byte of [0-9A-Za-z_], 0xAA, 0xB5, 0xBA, 0xC0–0xD6,
+ * 0xD8–0xF6 or 0xF8–0xFF), then parses RFC 4180 CSV, where `""` inside quotes is one quote. So the
+ * field is RFC 4180's (content quotes doubled) with each run of quotes lengthened by what the
+ * rewrite will take from it: in a run of n quotes, one pair collapses when the byte before the
+ * run is a word character and one when the byte after it is (see `quoteRunWritten`).
  */
-export function csvText(value: string): string {
+export function csvQuoted(value: string): string {
+  const text = csvSafe(value);
+  if (!text.includes('"')) return `"${text}"`;
+  const field = `"${text.replaceAll('"', '""')}"`;
   let out = "";
-  let plainFrom = 0;
-  for (let i = 0; i < value.length; i++) {
-    const code = value.charCodeAt(i);
-    if (code >= 0x20 && code <= 0x7e && code !== 0x22 && code !== 0x5c) continue;
-    out += value.slice(plainFrom, i) + escapeCodeUnit(code);
-    plainFrom = i + 1;
+  for (let i = 0; i < field.length; ) {
+    if (field[i] !== '"') {
+      const next = field.indexOf('"', i);
+      out += field.slice(i, next);
+      i = next;
+      continue;
+    }
+    let end = i;
+    while (field[end] === '"') end += 1;
+    // The field's own quotes touch a comma or the line's end: never word characters.
+    const wordBefore = i > 0 && importerWordByte(lastUtf8Byte(field, i));
+    const wordAfter = end < field.length && importerWordByte(firstUtf8Byte(field, end));
+    out += '"'.repeat(quoteRunWritten(end - i, wordBefore, wordAfter));
+    i = end;
   }
-  return plainFrom === 0 ? value : out + value.slice(plainFrom);
+  return out;
 }
 
-function escapeCodeUnit(code: number): string {
-  switch (code) {
-    case 0x5c:
-      return "\\\\";
-    case 0x0a:
-      return "\\n";
-    case 0x0d:
-      return "\\r";
-    case 0x09:
-      return "\\t";
-    default:
-      return `\\u${code.toString(16).padStart(4, "0")}`;
+/**
+ * How many quotes to write for a run that must read as `wanted` quotes after the importer's
+ * rewrite. The regex scans left to right: `\b""` can match only at the run's start (after a word
+ * byte), `""\b` only at its end (before one), and the two never overlap once the run is long
+ * enough, so each word neighbour costs one extra quote; a single quote is never rewritten.
+ */
+export function quoteRunWritten(wanted: number, wordBefore: boolean, wordAfter: boolean): number {
+  if (wanted === 1) return 1;
+  return wanted + (wordBefore ? 1 : 0) + (wordAfter ? 1 : 0);
+}
+
+/** A word character for the importer's regex: OTP's Latin-1 table (pcre_latin_1_table.c, bit 0x10). */
+function importerWordByte(b: number): boolean {
+  return (
+    (b >= 0x30 && b <= 0x39) ||
+    (b >= 0x41 && b <= 0x5a) ||
+    (b >= 0x61 && b <= 0x7a) ||
+    b === 0x5f ||
+    b === 0xaa ||
+    b === 0xb5 ||
+    b === 0xba ||
+    (b >= 0xc0 && b <= 0xd6) ||
+    (b >= 0xd8 && b <= 0xf6) ||
+    b >= 0xf8
+  );
+}
+
+/** The last UTF-8 byte of the character that ends just before `index`. */
+function lastUtf8Byte(text: string, index: number): number {
+  const low = text.charCodeAt(index - 1);
+  const code = low >= 0xdc00 && low <= 0xdfff && index >= 2 ? text.codePointAt(index - 2)! : low;
+  return code < 0x80 ? code : 0x80 | (code & 0x3f);
+}
+
+/** The first UTF-8 byte of the character that starts at `index`. */
+function firstUtf8Byte(text: string, index: number): number {
+  const code = text.codePointAt(index)!;
+  if (code < 0x80) return code;
+  if (code < 0x800) return 0xc0 | (code >> 6);
+  if (code < 0x10000) return 0xe0 | (code >> 12);
+  return 0xf0 | (code >> 18);
+}
+
+const controls = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g;
+const loneSurrogates = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/**
+ * Text a quoted CSV field can carry: the importer splits objects on line feeds and drops a line
+ * whose agent is not `String.printable?`, so control characters (C0 but tab, DEL, C1) become a
+ * space; a lone surrogate has no UTF-8 form and becomes U+FFFD, as any UTF-8 encoder writes it.
+ */
+export function csvSafe(value: string): string {
+  return value.replace(controls, " ").replace(loneSurrogates, "\ufffd");
+}
+
+/**
+ * `value` if it takes at most `maxBytes` as written, else its longest prefix of whole characters
+ * that fits with `cutMark` after it. `cost` is what one code point takes as written (escaping
+ * included), so the cap holds for the escaped form, whatever the client sent.
+ */
+export function cutText(value: string, maxBytes: number, cost: (codePoint: number) => number): string {
+  let total = 0;
+  let fits = true;
+  for (const char of value) {
+    total += cost(char.codePointAt(0)!);
+    if (total > maxBytes) {
+      fits = false;
+      break;
+    }
   }
+  if (fits) return value;
+  const budget = maxBytes - cost(cutMark.codePointAt(0)!);
+  let used = 0;
+  let end = 0;
+  for (const char of value) {
+    const c = cost(char.codePointAt(0)!);
+    if (used + c > budget) break;
+    used += c;
+    end += char.length;
+  }
+  return value.slice(0, end) + cutMark;
+}
+
+/** Bytes of a code point in UTF-8 (a lone surrogate is written as U+FFFD: 3). */
+export function utf8Length(code: number): number {
+  return code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
 }
 
 /**

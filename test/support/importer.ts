@@ -1,11 +1,15 @@
 // A test-side copy of the changelog.com stats importer's rules for episode-download lines
 // (Changelog.Stats.Parser in the changelog.com app: lib/changelog/stats/parser.ex), written from
 // that code and the spec, so tests can check that every line the edge writes is one the importer
-// keeps, with the values the edge meant:
+// keeps, with the values the edge meant. Elixir strings are UTF-8 binaries and its regexes (no
+// `u` flag) run on bytes, with OTP's Latin-1 character tables (erts/emulator/pcre
+// pcre_latin_1_table.c): so this port works on the line's UTF-8 bytes, one JS char per byte, and
+// decodes the fields back to text at the end. The steps:
 //   1. the object body is split on "\n"; empty lines are skipped;
 //   2. an optional syslog prefix (`<134>2016-10-11T13:24:08Z cache-ord1725 S3TheChangelog[1]: `)
-//      is stripped;
-//   3. every `""` next to a word character becomes `"` (regex `""\b|\b""`);
+//      is stripped (`~r/^\<\d+\>\d{4}-\d{2}-\d{2}\w\d{2}:\d{2}:\d{2}\w .*?:\s/`);
+//   3. every `""` next to a word character becomes `"` (`~r/\"\"\b|\b\"\"/`, scanned left to
+//      right, first alternative first, matches never overlapping);
 //   4. the line is parsed as RFC 4180 CSV (NimbleCSV.RFC4180: `,` separates, `"` quotes, `""` is
 //      a quote inside quotes, anything else malformed raises) and the first row is taken;
 //   5. fields are read by position: 3 and 4 with String.to_integer, 6 and 7 with String.to_float,
@@ -30,8 +34,11 @@ export type ImportResult =
   | { readonly kept: true; readonly entry: ImportedEntry; readonly fields: readonly string[] }
   | { readonly kept: false; readonly reason: string };
 
-const prefix = /^<\d+>\d{4}-\d{2}-\d{2}\w\d{2}:\d{2}:\d{2}\w .*?:\s/;
-const doubleDoubleQuotes = /""\b|\b""/g;
+/** `\w` of Erlang `re` in byte mode: OTP's Latin-1 table, bit 0x10 (alphanumeric or `_`). */
+const wordByte = "[0-9A-Za-z_\\xaa\\xb5\\xba\\xc0-\\xd6\\xd8-\\xf6\\xf8-\\xff]";
+/** The prefix regex on bytes: `.` is any byte but LF (Erlang's default newline), `\s` is [\t\n\v\f\r ]. */
+const prefix = new RegExp(`^<\\d+>\\d{4}-\\d{2}-\\d{2}${wordByte}\\d{2}:\\d{2}:\\d{2}${wordByte} [^\\n]*?:[\\t\\n\\v\\f\\r ]`);
+const isWordByte = new RegExp(`^${wordByte}$`);
 
 /** Every line of one S3 object, as the importer sees it (empty lines are not lines). */
 export function importObject(body: string): ImportResult[] {
@@ -45,7 +52,8 @@ export function importLine(line: string): ImportResult {
   let fields: string[];
   let entry: ImportedEntry;
   try {
-    fields = parseCsvRow(line.replace(prefix, "").replace(doubleDoubleQuotes, '"'));
+    const bytes = Buffer.from(line, "utf8").toString("latin1");
+    fields = parseCsvRow(collapseDoubleDoubleQuotes(bytes.replace(prefix, ""))).map(utf8Text);
     entry = {
       ip: at(fields, 0)!,
       episode: required(at(fields, 2), "path").split("/")[3],
@@ -65,6 +73,36 @@ export function importLine(line: string): ImportResult {
   if (entry.bytes === 0) return { kept: false, reason: "0 bytes" };
   if (entry.status === 301) return { kept: false, reason: "status 301" };
   return { kept: true, entry, fields };
+}
+
+/** `String.replace(line, ~r/\"\"\b|\b\"\"/, "\"")` on bytes, with the Latin-1 `\b`. */
+export function collapseDoubleDoubleQuotes(bytes: string): string {
+  const word = (i: number) => i >= 0 && i < bytes.length && isWordByte.test(bytes[i]!);
+  const boundary = (i: number) => word(i - 1) !== word(i);
+  let out = "";
+  for (let i = 0; i < bytes.length; ) {
+    if (bytes[i] === '"' && bytes[i + 1] === '"' && (boundary(i + 2) || boundary(i))) {
+      out += '"';
+      i += 2;
+    } else {
+      out += bytes[i];
+      i += 1;
+    }
+  }
+  return out;
+}
+
+/**
+ * A field's bytes as text. The app would keep a field that is not UTF-8 as raw bytes (and call
+ * such an agent Unknown); a line of ours can never hold one (the Logger writes UTF-8 and every
+ * separator is ASCII), so this port refuses it instead, and a test that meets one fails.
+ */
+function utf8Text(bytes: string): string {
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(Buffer.from(bytes, "latin1"));
+  } catch {
+    throw new Error(`a field that is not UTF-8: ${JSON.stringify(bytes)}`);
+  }
 }
 
 function at(fields: readonly string[], index: number): string | undefined {
@@ -151,9 +189,4 @@ export function parseCsvRow(text: string): string[] {
 
 function lineEndAt(text: string, i: number): boolean {
   return text[i] === "\n" || (text[i] === "\r" && text[i + 1] === "\n");
-}
-
-/** The text a quoted field of ours stands for (the inverse of `csvText`). */
-export function decodeCsvText(field: string): string {
-  return JSON.parse(`"${field}"`) as string;
 }

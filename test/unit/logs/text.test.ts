@@ -2,31 +2,107 @@
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { asciiName, csvText, csvToken, headerText } from "../../../src/logs/text.js";
+import { cutMark } from "../../../src/config/log-caps.js";
+import { asciiName, csvQuoted, csvToken, cutText, headerText, quoteRunWritten, utf8Length } from "../../../src/logs/text.js";
+import { collapseDoubleDoubleQuotes, parseCsvRow } from "../../support/importer.js";
 
-describe("csvText", () => {
-  it("leaves ordinary printable ASCII alone", () => {
-    expect(csvText("Overcast/3.0 (+http://overcast.fm/; Apple Watch podcast app)")).toBe(
-      "Overcast/3.0 (+http://overcast.fm/; Apple Watch podcast app)",
+/** One quoted field between two others, read the way the importer reads a line. */
+function importedField(field: string, before = "a", after = "b"): string {
+  const row = parseCsvRow(collapseDoubleDoubleQuotes(Buffer.from(`${before},${field},${after}`, "utf8").toString("latin1")));
+  expect(row).toHaveLength(3);
+  return Buffer.from(row[1]!, "latin1").toString("utf8");
+}
+
+describe("csvQuoted", () => {
+  it("leaves ordinary user agents alone", () => {
+    expect(csvQuoted("Overcast/3.0 (+http://overcast.fm/; Apple Watch podcast app)")).toBe(
+      '"Overcast/3.0 (+http://overcast.fm/; Apple Watch podcast app)"',
     );
   });
 
-  it("escapes quotes, backslashes, controls and non-ASCII as a JSON string body", () => {
-    expect(csvText('a"b\\c\nd\re\tf\u0000g\u007fhé😀')).toBe(
-      "a\\u0022b\\\\c\\nd\\re\\tf\\u0000g\\u007fh\\u00e9\\ud83d\\ude00",
-    );
+  it("keeps backslashes, tabs, UTF-8 and emoji as they are", () => {
+    expect(csvQuoted("C:\\Program Files\\x\tÜnïcödé/1.0 (日本) 🎧")).toBe('"C:\\Program Files\\x\tÜnïcödé/1.0 (日本) 🎧"');
   });
 
-  it("is printable ASCII without quotes for any text, and JSON.parse gives the text back", () => {
+  it("replaces line breaks and other controls by a space, lone surrogates by U+FFFD", () => {
+    expect(csvQuoted("a\nb\r\nc\u0000d\u007fe\u0085f\ud800g")).toBe('"a b  c d e f\ufffdg"');
+  });
+
+  it("writes each quote so that the importer's rewrite and RFC 4180 leave exactly one", () => {
+    // RFC 4180 doubles it; a run next to a word byte gets one more quote per word neighbour.
+    expect(csvQuoted('Evil "Agent" 1.0')).toBe('"Evil """Agent""" 1.0"');
+    expect(csvQuoted('say "hi"')).toBe('"say """hi""""');
+    expect(csvQuoted('" "')).toBe('""" """');
+    expect(csvQuoted('a"b')).toBe('"a""""b"');
+    expect(csvQuoted('"')).toBe('""""');
+    expect(csvQuoted('""')).toBe('""""""');
+    for (const text of ['Evil "Agent" 1.0', 'say "hi"', '" "', 'a"b', '"', '""', '"x', 'x"', 'é"é', '"日"', '😀"😀']) {
+      expect(importedField(csvQuoted(text))).toBe(text);
+    }
+  });
+
+  it("decides by bytes, as Erlang's byte-mode regex does: é ends in 0xA9 (not a word byte), ª in 0xAA (one)", () => {
+    // é is C3 A9: it starts with a word byte (0xC3 is Ã in Latin-1) and ends with a non-word one.
+    expect(csvQuoted('é"é')).toBe('"é"""é"');
+    // ª is C2 AA: starts with Â (a word byte), ends with ª (a word byte).
+    expect(csvQuoted('ª"ª')).toBe('"ª""""ª"');
+  });
+
+  it("is read back by the importer as the text itself (control characters aside), whatever the text", () => {
+    const quoteHeavy = fc.string({ unit: fc.constantFrom('"', '""', "a", "_", " ", ",", "é", "ª", "µ", "×", "÷", "ÿ", "日", "😀", "\\", "\t") });
     fc.assert(
-      fc.property(fc.string({ unit: "binary" }), fc.string({ unit: fc.constantFrom('"', "\\", "\n", "\u2028", "\ud800") }), (a, b) => {
-        for (const text of [a, b, a + b]) {
-          const field = csvText(text);
-          expect(field).toMatch(/^[\x20\x21\x23-\x7e]*$/);
-          expect(JSON.parse(`"${field}"`)).toBe(text);
+      fc.property(fc.oneof(quoteHeavy, fc.string({ unit: "binary" }), fc.string()), fc.constantFrom("a", "", "(null)", '"x"'), (text, neighbour) => {
+        const field = csvQuoted(text);
+        expect(field.startsWith('"') && field.endsWith('"')).toBe(true);
+        expect(field).not.toMatch(/[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/);
+        const expected = text.replace(/[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g, " ").replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, "\ufffd");
+        expect(importedField(field, neighbour, neighbour)).toBe(expected);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("lengthens a run of two or more by one per word neighbour", () => {
+    expect(quoteRunWritten(2, false, false)).toBe(2);
+    expect(quoteRunWritten(2, true, false)).toBe(3);
+    expect(quoteRunWritten(2, false, true)).toBe(3);
+    expect(quoteRunWritten(2, true, true)).toBe(4);
+    expect(quoteRunWritten(1, true, true)).toBe(1);
+    expect(quoteRunWritten(1, true, false)).toBe(1);
+    // Checked against the rewrite itself for every short run and neighbour pair.
+    for (let wanted = 1; wanted <= 8; wanted++) {
+      for (const [before, after] of [["a", "b"], [" ", "b"], ["a", " "], [" ", " "]] as const) {
+        const written = quoteRunWritten(wanted, before !== " ", after !== " ");
+        const run = collapseDoubleDoubleQuotes(`${before}${'"'.repeat(written)}${after}`);
+        expect(run).toBe(`${before}${'"'.repeat(wanted)}${after}`);
+      }
+    }
+  });
+});
+
+describe("cutText", () => {
+  const bytes = (code: number) => utf8Length(code);
+
+  it("keeps a value that fits and cuts a longer one on a character boundary, marked", () => {
+    expect(cutText("abcdef", 6, bytes)).toBe("abcdef");
+    expect(cutText("abcdefg", 6, bytes)).toBe(`abc${cutMark}`);
+    // 😀 is 4 bytes: it is never split.
+    expect(cutText("ab😀cdefgh", 8, bytes)).toBe(`ab${cutMark}`);
+    expect(cutText("ab😀cdefgh", 9, bytes)).toBe(`ab😀${cutMark}`);
+  });
+
+  it("never goes past the cap, for any text and cap", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "binary", maxLength: 300 }), fc.integer({ min: 3, max: 400 }), (text, cap) => {
+        const cut = cutText(text, cap, bytes);
+        expect(Buffer.byteLength(cut.replace(/[\ud800-\udfff]/g, "x"), "utf8")).toBeLessThanOrEqual(Math.max(cap, Buffer.byteLength(text.replace(/[\ud800-\udfff]/g, "x"))));
+        if (cut !== text) {
+          expect(cut.endsWith(cutMark)).toBe(true);
+          expect(text.startsWith(cut.slice(0, -cutMark.length))).toBe(true);
+          expect(Buffer.byteLength(cut, "utf8")).toBeLessThanOrEqual(cap);
         }
       }),
-      { numRuns: 300 },
+      { numRuns: 500 },
     );
   });
 });
