@@ -5,20 +5,18 @@
 
 import { Logger } from "fastly:logger";
 import { destinationsFor } from "../logs/destinations.js";
-import { episodeLine } from "../logs/episode-line.js";
 import type { Delivery, Exchange } from "../logs/exchange.js";
-import { feedLine } from "../logs/feed-line.js";
 import { knownNumber, knownText, unknownGeo, type ClientGeo } from "../logs/geo.js";
 import { countingBody } from "../logs/counting-body.js";
 import { hasNoBody, headerValue, requestBodyBytes } from "../logs/request-facts.js";
-import { requestLine } from "../logs/request-line.js";
+import { writeLines } from "../logs/write-lines.js";
 import type { RequestContext } from "./context.js";
 import type { Served } from "./served.js";
 
 export function withLogging(ctx: RequestContext, served: Served, response: Response): Response {
   const write = (bytes: number, delivery: Delivery) => {
     try {
-      writeLines(ctx, served, response, bytes, delivery);
+      logExchange(ctx, served, response, bytes, delivery);
     } catch (error) {
       console.error(`log lines for ${ctx.requestId} failed: ${String(error)}`);
     }
@@ -57,7 +55,7 @@ export function withLogging(ctx: RequestContext, served: Served, response: Respo
 export function logHandoff(ctx: RequestContext, cache: Served["cache"]): void {
   try {
     // 101 is no status a Response object may carry, so the line gets the facts directly.
-    writeLines(ctx, { cache }, { status: 101, headers: new Headers() }, 0, "handed-off");
+    logExchange(ctx, { cache }, { status: 101, headers: new Headers() }, 0, "handed-off");
   } catch (error) {
     console.error(`log lines for ${ctx.requestId} failed: ${String(error)}`);
   }
@@ -65,18 +63,20 @@ export function logHandoff(ctx: RequestContext, cache: Served["cache"]): void {
 
 type Answer = Pick<Response, "status" | "headers">;
 
-function writeLines(
+function logExchange(
   ctx: RequestContext,
   served: Pick<Served, "cache">,
   response: Answer,
   bytes: number,
   delivery: Delivery,
 ): void {
-  const destinations = destinationsFor(ctx.req);
   const exchange = exchangeOf(ctx, served, response, bytes, delivery);
-  if (destinations.episode) new Logger(destinations.episode.name).log(episodeLine(exchange));
-  if (destinations.feed) new Logger(destinations.feed.name).log(feedLine(exchange));
-  new Logger(destinations.request.name).log(requestLine(exchange));
+  writeLines(
+    destinationsFor(ctx.req),
+    exchange,
+    (endpoint, line) => new Logger(endpoint).log(line),
+    (endpoint, error) => console.error(`${endpoint} line for ${ctx.requestId} failed: ${String(error)}`),
+  );
 }
 
 function exchangeOf(
