@@ -10,6 +10,7 @@ import { cutMark, logValueCaps } from "../../../src/config/log-caps.js";
 import { asciiName, csvToken } from "../../../src/logs/text.js";
 import { importLine, importObject, printable } from "../../support/importer.js";
 import { exchange } from "./exchange.js";
+import { loggedText } from "./logged-text.js";
 
 describe("episode line", () => {
   it("writes the 12 fields of the spec's sample format", () => {
@@ -127,10 +128,10 @@ describe("episode line, any input", () => {
           expect(entry.status).toBe(x.status);
           expect(entry.ip).toBe(x.clientIp);
           expect(entry.agent).toBe(importedAgent(x.userAgent));
-          const city = x.city ? logged(asciiName(x.city)) : "(null)";
+          const city = x.city ? loggedText(asciiName(x.city)) : "(null)";
           expect(entry.cityName).toBe(city === "(null)" ? "Unknown" : city);
-          expect(entry.countryName).toBe(x.countryName ? logged(asciiName(x.countryName)) : "(null)");
-          expect(fields[5]).toBe(x.userAgent ? logged(x.userAgent) : "(null)");
+          expect(entry.countryName).toBe(x.countryName ? loggedText(asciiName(x.countryName)) : "(null)");
+          expect(fields[5]).toBe(x.userAgent ? loggedText(x.userAgent) : "(null)");
           expect(entry.latitude).toBeCloseTo(x.latitude ?? 0, 3);
           if (x.longitude === null || Math.abs(x.longitude) > 180 || !Number.isFinite(x.longitude)) {
             expect(entry.longitude).toBe(0);
@@ -163,20 +164,10 @@ describe("episode line, any input", () => {
   });
 });
 
-/**
- * What the edge means to log for a text: the text, control characters (C0 but tab, DEL, C1) as
- * spaces, lone surrogates as U+FFFD. Written here from the rule, not from the writer's code.
- */
-function logged(text: string): string {
-  return text
-    .replace(/[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g, " ")
-    .replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, "\ufffd");
-}
-
 /** The importer's agent rule (get_agent_with_default) on what the edge logged. */
 function importedAgent(agent: string | null): string {
   if (!agent) return "Unknown";
-  const text = logged(agent);
+  const text = loggedText(agent);
   return text === "(null)" || !printable(text) ? "Unknown" : text;
 }
 
