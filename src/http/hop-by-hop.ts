@@ -10,3 +10,20 @@ export const hopByHopHeaders: readonly string[] = [
   "transfer-encoding",
   "upgrade",
 ];
+
+/**
+ * RFC 9110 §7.6.1: the header names a `Connection` header lists, lower-cased. They are as
+ * connection-specific as the fixed hop-by-hop set, so they are neither forwarded nor stored.
+ */
+export function connectionNamedHeaders(connection: string | null): string[] {
+  if (connection === null) return [];
+  return connection
+    .split(",")
+    .map((token) => token.trim().toLowerCase())
+    .filter((token) => /^[!#$%&'*+\-.^_`|~0-9a-z]+$/.test(token));
+}
+
+/** Every header of one hop in `headers`: the fixed set and those its Connection header names. */
+export function connectionSpecific(headers: Headers): Set<string> {
+  return new Set([...hopByHopHeaders, ...connectionNamedHeaders(headers.get("connection"))]);
+}

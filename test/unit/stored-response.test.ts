@@ -17,11 +17,11 @@ describe("stored responses", () => {
     "surrogate-key": "feed",
   });
 
-  it("round-trips through user metadata without per-connection headers", () => {
+  it("round-trips through user metadata without per-connection headers, with the origin's Date", () => {
     const stored = storedResponseFrom(200, headers, cacheTimes.feeds);
     const decoded = decodeStored(new TextEncoder().encode(encodeStored(stored)).buffer);
     expect(decoded).toEqual(stored);
-    expect(decoded!.headers.map(([n]) => n).sort()).toEqual(["content-type", "etag", "last-modified", "surrogate-key"]);
+    expect(decoded!.headers.map(([n]) => n).sort()).toEqual(["content-type", "date", "etag", "last-modified", "surrogate-key"]);
   });
 
   it("refuses metadata that is not ours", () => {

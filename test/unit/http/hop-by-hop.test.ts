@@ -1,0 +1,18 @@
+import { describe, expect, it } from "vitest";
+import { connectionNamedHeaders, connectionSpecific, hopByHopHeaders } from "../../../src/http/hop-by-hop.js";
+
+describe("connection-specific headers (RFC 9110 §7.6.1)", () => {
+  it("lists the names a Connection header gives, lower-cased, malformed tokens dropped", () => {
+    expect(connectionNamedHeaders(null)).toEqual([]);
+    expect(connectionNamedHeaders("close")).toEqual(["close"]);
+    expect(connectionNamedHeaders(" X-Secret , keep-alive,,bad name, x-a@b")).toEqual(["x-secret", "keep-alive"]);
+  });
+
+  it("is the fixed hop-by-hop set plus the Connection-named ones", () => {
+    const set = connectionSpecific(new Headers({ connection: "x-internal, X-Trace" }));
+    for (const name of hopByHopHeaders) expect(set.has(name)).toBe(true);
+    expect(set.has("x-internal")).toBe(true);
+    expect(set.has("x-trace")).toBe(true);
+    expect(set.has("content-type")).toBe(false);
+  });
+});
