@@ -5,6 +5,7 @@
 import { cacheTimes, type CacheTimes } from "../config/cache-times.js";
 import type { OriginName } from "../config/origins.js";
 import { originSurrogateKeys } from "./surrogate-keys.js";
+import { varyOf } from "./vary.js";
 
 export type StoreDecision =
   | {
@@ -39,8 +40,8 @@ function seconds(value: string | undefined): number | null {
 
 /**
  * Whether a response from `origin` may be stored, and for how long. Never stored: 5xx,
- * Set-Cookie, Cache-Control private/no-store/no-cache (RFC 9111 §5.2.2), Surrogate-Control
- * no-store. Surrogate-Control max-age overrides the origin's fresh time, and its
+ * Set-Cookie, `Vary: *`, Cache-Control private/no-store/no-cache (RFC 9111 §5.2.2),
+ * Surrogate-Control no-store. Surrogate-Control max-age overrides the origin's fresh time, and its
  * stale-while-revalidate / stale-if-error (RFC 5861) the stale windows, as Fastly honours them;
  * browser-facing Cache-Control does not change the edge's times (it passes through to clients).
  */
@@ -48,6 +49,8 @@ export function storePolicy(origin: OriginName, status: number, headers: Headers
   if (status >= 500) return { store: false, reason: "status-5xx" };
   if (!storableStatuses.has(status)) return { store: false, reason: `status-${status}` };
   if (headers.has("set-cookie")) return { store: false, reason: "set-cookie" };
+  // RFC 9111 §4.1: `Vary: *` matches no later request, so storing it would only evict.
+  if (varyOf(headers).kind === "star") return { store: false, reason: "vary-star" };
   const cc = directives(headers.get("cache-control"));
   for (const refusal of ["private", "no-store", "no-cache"]) {
     if (cc.has(refusal)) return { store: false, reason: `cache-control-${refusal}` };
