@@ -70,10 +70,15 @@ export function fitsCacheKey(key: string): boolean {
   return key.length <= maxCacheKeyBytes / 3 || utf8.encode(key).byteLength <= maxCacheKeyBytes;
 }
 
-/** RFC 9111 §3: only GET and HEAD answers are stored; other methods pass uncached. */
+/**
+ * RFC 9111 §3: only GET and HEAD answers are stored; other methods pass uncached. §3.5: a shared
+ * cache must not answer a request carrying Authorization from cache (nor store its answer
+ * unless the origin says it is public), so such requests pass: the answer may be the user's own.
+ */
 export function originRouting(req: EdgeRequest): ToOrigin {
   const { origin, originPath, placement } = routeFor(req);
   if (req.method !== "GET" && req.method !== "HEAD") return { kind: "origin", origin, originPath, cache: null, passReason: "method" };
+  if (req.headers.has("authorization")) return { kind: "origin", origin, originPath, cache: null, passReason: "authorization" };
   if (!fitsCacheKey(placement.key)) return { kind: "origin", origin, originPath, cache: null, passReason: "key-too-long" };
   return { kind: "origin", origin, originPath, cache: placement };
 }

@@ -56,3 +56,16 @@ describe("origin routing", () => {
     });
   });
 });
+
+describe("requests with Authorization (RFC 9111 §3.5)", () => {
+  it("pass uncached on every cacheable host", () => {
+    for (const url of ["https://changelog.com/podcast/600", "https://changelog.com/podcast/feed", "https://nightly.changelog.com/", "https://cdn.changelog.com/uploads/x.mp3"]) {
+      const routed = originRouting(edgeRequest(url, { headers: { authorization: "Bearer x" } }));
+      expect(routed).toMatchObject({ cache: null, passReason: "authorization" });
+    }
+  });
+
+  it("leave requests without it cacheable", () => {
+    expect(originRouting(edgeRequest("https://changelog.com/podcast/600")).cache).not.toBeNull();
+  });
+});
