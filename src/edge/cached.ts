@@ -8,15 +8,21 @@
 import { CoreCache, type CacheEntry, type TransactionCacheEntry } from "fastly:cache";
 import type { CacheOutcome } from "../cache/outcome.js";
 import { freshnessOf, lengthVerifiable, retention, storePolicy } from "../cache/policy.js";
+import { storedAnswer } from "../cache/stored-answer.js";
 import {
   decodeStored,
   encodeStored,
+  freshenedWith,
+  originAgeSeconds,
   revalidationHeaders,
+  storedHeaders,
   storedResponseFrom,
   type StoredResponse,
 } from "../cache/stored-response.js";
+import { varyOf } from "../cache/vary.js";
 import { origins } from "../config/origins.js";
 import type { CachePlacement, ToOrigin } from "../decision.js";
+import { isNullBodyStatus } from "../http/null-body.js";
 import { statusWithoutAnswer } from "../http/origin-failure.js";
 import { evict, hitsOf } from "./core-cache.js";
 import type { RequestContext } from "./context.js";
@@ -30,7 +36,8 @@ type Cacheable = ToOrigin & { cache: CachePlacement };
 const clientOnlyHeaders = ["range", "if-range", "if-none-match", "if-modified-since", "if-match", "if-unmodified-since"];
 
 export async function serveCached(ctx: RequestContext, decision: Cacheable): Promise<Served> {
-  const tx = CoreCache.transactionLookup(decision.cache.key);
+  // RFC 9111 §4.1: Core Cache picks the variant whose Vary headers match this request's.
+  const tx = CoreCache.transactionLookup(decision.cache.key, { headers: ctx.req.headers });
   const state = tx.state();
   const stored = state.found() ? decodeStored(tx.userMetadata()) : null;
 
@@ -95,12 +102,13 @@ function store(
   const stored = storedResponseFrom(upstream.status, upstream.headers, policy.times);
   const [writer, entry] = tx.insertAndStreamBack(insertOptions(decision, stored, policy.surrogateKeys, upstream));
   ctx.event.waitUntil(fill(writer, upstream, decision.cache.key));
+  const age = originAgeSeconds(upstream.headers);
   return fromCache(ctx, decision, entry, stored, {
     state: "miss",
     fwd,
     stored: true,
-    ttl: policy.times.fresh,
-    age: 0,
+    ttl: policy.times.fresh - age,
+    age,
     hits: 0,
   });
 }
@@ -111,14 +119,28 @@ function insertOptions(
   originKeys: readonly string[],
   upstream: Response,
 ) {
-  const { maxAgeMs, staleMs } = retention(stored.times);
   const length = Number(upstream.headers.get("content-length") ?? "");
+  return {
+    ...cacheTimesOf(decision, stored, originKeys, upstream.headers),
+    ...(Number.isSafeInteger(length) && length >= 0 && upstream.headers.has("content-length") ? { length } : {}),
+  };
+}
+
+/**
+ * The options an insert and an update share: the times, the origin's Age as the initial age
+ * (RFC 9111 §4.2.3: the copy is as old as the origin says), the Vary names Core Cache matches
+ * later lookups on (§4.1), the surrogate keys and the stored response.
+ */
+function cacheTimesOf(decision: Cacheable, stored: StoredResponse, originKeys: readonly string[], upstream: Headers) {
+  const { maxAgeMs, staleMs } = retention(stored.times);
+  const vary = varyOf(storedHeaders(stored));
   return {
     maxAge: maxAgeMs,
     staleWhileRevalidate: staleMs,
+    initialAge: originAgeSeconds(upstream) * 1000,
+    ...(vary.kind === "headers" ? { vary: [...vary.names] } : {}),
     surrogateKeys: [decision.cache.surrogateKey, ...originKeys],
     userMetadata: encodeStored(stored),
-    ...(Number.isSafeInteger(length) && length >= 0 && upstream.headers.has("content-length") ? { length } : {}),
   };
 }
 
@@ -172,14 +194,16 @@ async function refresh(
   const upstream = result.response;
   if (upstream.status === 304) {
     await upstream.body?.cancel();
-    const { maxAgeMs, staleMs } = retention(stored.times);
-    tx.update({
-      maxAge: maxAgeMs,
-      staleWhileRevalidate: staleMs,
-      initialAge: 0,
-      surrogateKeys: [decision.cache.surrogateKey, ...storedSurrogateKeys(stored)],
-      userMetadata: encodeStored(stored),
-    });
+    // RFC 9111 §4.3.4: the 304's headers replace the stored ones of the same name; the times
+    // follow the updated headers (a new Surrogate-Control), as a fresh store would.
+    const merged = freshenedWith(stored, upstream.headers, stored.times);
+    const policy = storePolicy(decision.origin, merged.status, storedHeaders(merged));
+    if (!policy.store) {
+      tx.cancel();
+      return;
+    }
+    const updated = { ...merged, times: policy.times };
+    tx.update(cacheTimesOf(decision, updated, storedSurrogateKeys(updated), upstream.headers));
     return;
   }
   const policy = storePolicy(decision.origin, upstream.status, upstream.headers);
@@ -259,7 +283,19 @@ function fromCache(
     ttl: outcome.ttl ?? stored.times.fresh - age,
     ...(hits !== undefined ? { hits } : {}),
   };
-  const headers = new Headers(stored.headers as [string, string][]);
+  // RFC 9110 §13.2.2: the client's validators against the stored ones; a 304 has no body and
+  // no Content-Length (§15.4.5), and the cached body is left unread.
+  const answer = storedAnswer(ctx.req.method, ctx.req.headers, stored);
+  if (answer.kind === "not-modified") {
+    return { response: new Response(null, { status: 304, headers: new Headers(answer.headers as [string, string][]) }), cache };
+  }
+  if (answer.kind === "precondition-failed") return { response: new Response(null, { status: 412 }), cache };
+  const headers = storedHeaders(stored);
+  if (isNullBodyStatus(stored.status)) {
+    // RFC 9110 §8.6, §15.3.5: no body and no Content-Length for 204 and the like.
+    headers.delete("content-length");
+    return { response: new Response(null, { status: stored.status, headers }), cache };
+  }
   const length = entry.length();
   if (length !== null) headers.set("content-length", String(length));
   if (ctx.req.method === "HEAD") {
