@@ -1,6 +1,6 @@
 // The local stand-in for the Phoenix app on Fly: a few pages, /health, a page that sets a
 // cookie, paths that are slow or fail, an echo of what the edge sent, a page sent in chunks, and
-// a WebSocket endpoint like Phoenix LiveView's.
+// a WebSocket endpoint like Phoenix LiveView's, and /respond, whose answer the query shapes.
 
 import { createHash } from "node:crypto";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
@@ -59,6 +59,30 @@ export function appHandler(req: IncomingMessage, res: ServerResponse): void {
         return void res.writeHead(304, headers).end();
       }
       return answer(req, res, 200, headers, `served ${count}\n`);
+    }
+    case "/respond": {
+      // An answer shaped by the query, for the HTTP caching tests: `status=` (default 200),
+      // `h=name:value` headers (repeatable), and `h304=name:value` headers sent instead, with
+      // the ETag, when the request's If-None-Match equals the `h=etag:` value. The body says how
+      // often this exact URL was served and the request's Foo header (for Vary tests).
+      const count = (served.get(req.url ?? "") ?? 0) + 1;
+      served.set(req.url ?? "", count);
+      const pairs = (name: string) =>
+        url.searchParams.getAll(name).map((pair) => {
+          const at = pair.indexOf(":");
+          return [pair.slice(0, at).trim().toLowerCase(), pair.slice(at + 1).trim()] as const;
+        });
+      const headers: Record<string, string> = { "content-type": "text/plain; charset=utf-8" };
+      for (const [name, value] of pairs("h")) headers[name] = value;
+      const etag = headers.etag;
+      if (etag !== undefined && req.headers["if-none-match"] === etag) {
+        const notModified: Record<string, string> = { etag };
+        for (const [name, value] of pairs("h304")) notModified[name] = value;
+        return void res.writeHead(304, notModified).end();
+      }
+      const status = Number(url.searchParams.get("status") ?? "200");
+      if (status === 204 || status === 304) return void res.writeHead(status, headers).end();
+      return answer(req, res, status, headers, `served ${count} foo=${String(req.headers.foo ?? "")}\n`);
     }
     case "/surrogate":
       return answer(
