@@ -122,7 +122,24 @@ export const ruleCases: readonly RuleCase[] = [
   { rule: "11", name: "/embed.json is not the script", host: app, path: "/embed.json", expect: { origin: "app", path: "/embed.json" } },
 
   // 12: app-host feed paths (every row is tested in origin-routing tests).
-  { rule: "12", name: "a feed path with a slash and a cache-buster", host: app, path: "/gotime/feed/?cb=99", expect: { origin: "feeds", path: "/gotime.xml" } },
+  // 12, the slash form (rules/feed-slash.ts): 301 to the canonical path, query kept, one-line HTML
+  // body, so the importer's `/<slug>/feed` and `/feeds/<slug>` grouping counts the client's next request.
+  { rule: "12", name: "a feed path with a slash and a cache-buster", host: app, path: "/gotime/feed/?cb=99", expect: { answer: 301, headers: { location: "https://changelog.com/gotime/feed?cb=99", "content-type": html }, body: "html" } },
+  { rule: "12", name: "/podcast/feed/", host: app, path: "/podcast/feed/", expect: { answer: 301, headers: { location: "https://changelog.com/podcast/feed", "content-type": html }, body: "html" } },
+  { rule: "12", name: "/podcast/feed/ with a query", host: app, path: "/podcast/feed/?cb=6&x=1", expect: { answer: 301, headers: { location: "https://changelog.com/podcast/feed?cb=6&x=1" }, body: "html" } },
+  { rule: "12", name: "/feed/", host: app, path: "/feed/", expect: { answer: 301, headers: { location: "https://changelog.com/feed" }, body: "html" } },
+  { rule: "12", name: "/feed/ with a query", host: app, path: "/feed/?t=1", expect: { answer: 301, headers: { location: "https://changelog.com/feed?t=1" }, body: "html" } },
+  { rule: "12", name: "/feeds/<name>/", host: app, path: "/feeds/A1D5691802E8D20DEA94C6E9821AFBB2/", expect: { answer: 301, headers: { location: "https://changelog.com/feeds/A1D5691802E8D20DEA94C6E9821AFBB2" }, body: "html" } },
+  { rule: "12", name: "/feeds/<name>/ with a query", host: app, path: "/feeds/podcast/?cb=2", expect: { answer: 301, headers: { location: "https://changelog.com/feeds/podcast?cb=2" }, body: "html" } },
+  { rule: "12", name: "HEAD of a feed path with a slash", method: "HEAD", host: app, path: "/jsparty/feed/", expect: { answer: 301, headers: { location: "https://changelog.com/jsparty/feed" } } },
+  { rule: "12", name: "a feed path with a slash and a cookie is redirected too (before rule 8)", host: app, path: "/shipit/feed/", headers: { cookie: "_changelog_user=abc" }, expect: { answer: 301, headers: { location: "https://changelog.com/shipit/feed" }, body: "html" } },
+  { rule: "12", name: "a feed path with a slash on an unknown host goes to changelog.com (no redirect to a made-up host)", host: "127.0.0.1", path: "/afk/feed/", expect: { answer: 301, headers: { location: "https://changelog.com/afk/feed" }, body: "html" } },
+  { rule: "12", name: "a feed path with a slash on staging stays on staging", host: "staging.changelog.com", path: "/friends/feed/?a=b", expect: { answer: 301, headers: { location: "https://staging.changelog.com/friends/feed?a=b" }, body: "html" } },
+  { rule: "12", name: "POST of a feed path with a slash is not redirected (it is no subscription)", method: "POST", host: app, path: "/news/feed/", expect: { origin: "feeds", path: "/news.xml", pass: "method" } },
+  { rule: "12", name: "an app page with a slash is not redirected", host: app, path: "/podcast/600/?x=1", expect: { origin: "app", path: "/podcast/600/?x=1" } },
+  { rule: "12", name: "/feeds/ alone is the app's", host: app, path: "/feeds/", expect: { origin: "app", path: "/feeds/" } },
+  { rule: "12", name: "/feeds/<a>/<b>/ is not a feed", host: app, path: "/feeds/a/b/", expect: { origin: "app", path: "/feeds/a/b/" } },
+  { rule: "12", name: "a feed path with a slash on the assets host is an asset path", host: cdn, path: "/podcast/feed/", expect: { origin: "assets", path: "/podcast/feed/" } },
   { rule: "12", name: "/feeds/<name>", host: app, path: "/feeds/A1D5691802E8D20DEA94C6E9821AFBB2?x=1", expect: { origin: "feeds", path: "/A1D5691802E8D20DEA94C6E9821AFBB2.xml" } },
   { rule: "12", name: "/feeds/<a>/<b> is the app's", host: app, path: "/feeds/a/b", expect: { origin: "app", path: "/feeds/a/b" } },
   { rule: "12", name: "an app page keeps its query", host: app, path: "/podcast/600?ref=x", expect: { origin: "app", path: "/podcast/600?ref=x" } },
