@@ -103,6 +103,11 @@ export const smokeCases: readonly SmokeCase[] = [
     },
   },
   {
+    rule: "request rule 12: a feed path with a trailing slash redirects permanently to the feed, query kept",
+    request: { method: "GET", host: "changelog.com", path: "/podcast/feed/?from=smoke" },
+    expect: { status: 301, headers: { location: "https://{host:changelog.com}/podcast/feed?from=smoke" } },
+  },
+  {
     rule: "mp3s: HEAD gives the full length, accepts ranges, no body",
     request: { method: "HEAD", host: "cdn.changelog.com", path: "{episode}" },
     expect: {

@@ -77,15 +77,21 @@ describe("feed request lines", () => {
     }
   });
 
-  it("a feed path with a trailing slash, and /feeds/<name> (even one that does not exist) get a line", async () => {
-    // Every path of the table is covered by the unit tests of src/logs/destinations.ts.
-    const paths = ["/afk/feed/", "/interviews/feed/", "/feeds/logs-e2e-no-such-feed"];
-    for (const path of paths) {
+  it("a feed path with a trailing slash (the edge's 301), and /feeds/<name> (even one that does not exist) get a line", async () => {
+    // Every path of the table is covered by the unit tests of src/logs/destinations.ts; the 301s
+    // of every slash form in test/e2e/rules-feed-slash.test.ts.
+    const paths = [
+      ["/afk/feed/", 301],
+      ["/interviews/feed/", 301],
+      ["/feeds/logs-e2e-no-such-feed", 404],
+    ] as const;
+    for (const [path, status] of paths) {
       const agent = uniqueAgent("path");
       const res = await send(path, { headers: { "user-agent": agent } });
+      expect(res.status, path).toBe(status);
       const lines = await feedLinesFor(agent);
       expect(lines, path).toHaveLength(1);
-      expect(lines[0]).toMatchObject({ url: path, response_status: res.status, response_body_size: res.body.length });
+      expect(lines[0]).toMatchObject({ url: path, response_status: status, response_body_size: res.body.length });
     }
   });
 

@@ -1,5 +1,6 @@
 // Rules 12–14 end to end: every feed row reaches the feeds bucket as its object, the query never
-// sent; assets lose their query; nightly keeps it and is shared with every origin.
+// sent, and its slash form is redirected to it; assets lose their query; nightly keeps it and is
+// shared with every origin.
 
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { feedObjects } from "../../src/config/feeds.js";
@@ -14,16 +15,21 @@ const app = "changelog.com";
 
 describe("rule 12: app-host feed paths", () => {
   for (const [path, object] of Object.entries(feedObjects)) {
-    it(`${path} comes from the feeds bucket as ${object}; ${path}/?cb=… is the same object`, async () => {
+    it(`${path} comes from the feeds bucket as ${object}; ${path}?cb=… is the same object; ${path}/ is a 301 to ${path}`, async () => {
       await cold(app, path);
       const plain = await send(path);
-      const busted = await send(`${path}/?cb=${Date.now()}`);
+      const cb = `cb=${Date.now()}`;
+      const busted = await send(`${path}?${cb}`);
+      const slashed = await send(`${path}/?${cb}`);
       const feed = Buffer.from(fixtureBytes(fixtureAt(object, "feeds")));
       expect(plain.status).toBe(200);
       expect(plain.body).toEqual(feed);
       expect(busted.body).toEqual(feed);
-      // The slash and the cache-buster are neither sent nor part of the key: one origin request.
+      // The cache-buster is neither sent nor part of the key: one origin request.
       expect(busted.headers["x-cache"]).toBe("HIT");
+      // The slash form is the edge's redirect to the canonical path, query kept (rules/feed-slash.ts).
+      expect(slashed.status).toBe(301);
+      expect(slashed.headers.location).toBe(`https://changelog.com${path}?${cb}`);
       const seen = await originRequests("feeds");
       expect(seen.map((r) => r.url)).toEqual([object]);
       expect(seen[0]!.headers.host).toBe("feeds.changelog.place");

@@ -157,6 +157,7 @@ function pretendEdge(req: IncomingMessage, res: ServerResponse): void {
     origin("nightly");
     return send(200, { "access-control-allow-origin": "*", "content-type": "text/html" }, "<!doctype html>");
   }
+  if (url.pathname === "/podcast/feed/") return send(301, { location: `https://${host}/podcast/feed${url.search}` });
   if (url.pathname === "/podcast/feed") {
     origin("feeds", feedRequests++ > 0 && !breakage.neverHit);
     return send(200, { "content-type": "application/xml", "x-cache": cacheStatus.includes("hit") ? "HIT" : "MISS" }, '<?xml version="1.0"?><rss/>');
