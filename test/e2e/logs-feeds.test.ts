@@ -4,6 +4,7 @@
 
 import { readFileSync } from "node:fs";
 import { beforeEach, describe, expect, it } from "vitest";
+import { cutMark, maxLogLineBytes } from "../../src/config/log-caps.js";
 import { logEndpoints } from "../../src/config/log-endpoints.js";
 import { uniqueAgent, watchLog, type LogWatch } from "../support/viceroy-log.js";
 import { edge, resetOrigins, send } from "./support/edge.js";
@@ -114,5 +115,23 @@ describe("feed request lines", () => {
       await send(path, { host, headers: { ...headers, "user-agent": agent } });
       expect(await feedLinesFor(agent), `${host}${path}`).toEqual([]);
     }
+  });
+});
+
+describe("feed request lines for a maximal request", () => {
+  it("an 8 KB URL and a 69 KB user agent and referer give a feed line under the stated maximum that decodes", async () => {
+    const tag = uniqueAgent("feed-huge");
+    // Just under js-compute's 69,000-byte header value buffer (src/http/header-limit.ts). The
+    // slash form is answered by the edge itself (301), so no origin's own header limit is met.
+    const agent = `${tag} ${'\\"x'.repeat(22 * 1024)}`;
+    const res = await send(`/friends/feed/?${"cb".repeat(4000)}`, { headers: { "user-agent": agent, referer: agent } });
+    expect(res.status).toBe(301);
+    const [line] = await log.waitFor((l) => l.endpoint === "feeds" && l.message.includes(tag));
+    expect(Buffer.byteLength(line!.message)).toBeLessThanOrEqual(maxLogLineBytes);
+    const fields = JSON.parse(line!.message) as Record<string, string>;
+    expect(Object.keys(fields)).toEqual(sampleKeys);
+    for (const key of ["url", "request_user_agent", "request_referer"]) expect(fields[key]!.endsWith(cutMark)).toBe(true);
+    expect(fields.url!.startsWith("/friends/feed/?cbcb")).toBe(true);
+    expect(fields.request_user_agent!.startsWith(tag)).toBe(true);
   });
 });
