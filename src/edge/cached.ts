@@ -22,6 +22,7 @@ import {
 import { varyOf } from "../cache/vary.js";
 import { origins } from "../config/origins.js";
 import type { CachePlacement, ToOrigin } from "../decision.js";
+import { withoutConnectionSpecific } from "../http/hop-by-hop.js";
 import { isNullBodyStatus } from "../http/null-body.js";
 import { statusWithoutAnswer } from "../http/origin-failure.js";
 import { evict, hitsOf } from "./core-cache.js";
@@ -320,5 +321,6 @@ function answerUncached(
   }
   const body = ctx.req.method === "HEAD" ? null : upstream.body;
   if (ctx.req.method === "HEAD") void upstream.body?.cancel();
-  return { response: new Response(body, { status: upstream.status, headers: upstream.headers }), cache };
+  // RFC 9110 §7.6.1: the origin's hop-by-hop headers end at the edge.
+  return { response: new Response(body, { status: upstream.status, headers: withoutConnectionSpecific(upstream.headers) }), cache };
 }

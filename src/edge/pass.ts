@@ -3,6 +3,7 @@
 
 import { passOutcome } from "../cache/outcome.js";
 import { origins } from "../config/origins.js";
+import { withoutConnectionSpecific } from "../http/hop-by-hop.js";
 import { statusWithoutAnswer } from "../http/origin-failure.js";
 import type { ToOrigin } from "../decision.js";
 import type { RequestContext } from "./context.js";
@@ -15,7 +16,9 @@ export async function passToOrigin(ctx: RequestContext, decision: ToOrigin): Pro
   const started = Date.now();
   try {
     const upstream = await fetchFromOrigin(ctx, decision, { body: hasBody ? ctx.event.request.body : null });
-    return { response: new Response(upstream.body, upstream), cache };
+    // RFC 9110 §7.6.1: the origin's hop-by-hop headers end at the edge.
+    const headers = withoutConnectionSpecific(upstream.headers);
+    return { response: new Response(upstream.body, { status: upstream.status, statusText: upstream.statusText, headers }), cache };
   } catch (error) {
     const elapsedMs = Date.now() - started;
     console.error(`origin ${decision.origin} failed after ${elapsedMs} ms: ${String(error)}`);

@@ -27,3 +27,13 @@ export function connectionNamedHeaders(connection: string | null): string[] {
 export function connectionSpecific(headers: Headers): Set<string> {
   return new Set([...hopByHopHeaders, ...connectionNamedHeaders(headers.get("connection"))]);
 }
+
+/** A copy of `headers` without its connection-specific ones: what a proxy passes on (§7.6.1). */
+export function withoutConnectionSpecific(headers: Headers): Headers {
+  const drop = connectionSpecific(headers);
+  const kept = new Headers();
+  headers.forEach((value, name) => {
+    if (!drop.has(name.toLowerCase())) kept.append(name, value);
+  });
+  return kept;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { connectionNamedHeaders, connectionSpecific, hopByHopHeaders } from "../../../src/http/hop-by-hop.js";
+import { connectionNamedHeaders, connectionSpecific, hopByHopHeaders, withoutConnectionSpecific } from "../../../src/http/hop-by-hop.js";
 
 describe("connection-specific headers (RFC 9110 §7.6.1)", () => {
   it("lists the names a Connection header gives, lower-cased, malformed tokens dropped", () => {
@@ -14,5 +14,22 @@ describe("connection-specific headers (RFC 9110 §7.6.1)", () => {
     expect(set.has("x-internal")).toBe(true);
     expect(set.has("x-trace")).toBe(true);
     expect(set.has("content-type")).toBe(false);
+  });
+});
+
+describe("headers passed on to a client", () => {
+  it("lose the hop-by-hop and Connection-named ones and keep the rest, repeated ones included", () => {
+    const passed = withoutConnectionSpecific(
+      new Headers([
+        ["connection", "X-Secret"],
+        ["x-secret", "1"],
+        ["keep-alive", "timeout=5"],
+        ["content-type", "text/plain"],
+        ["set-cookie", "a=1"],
+        ["set-cookie", "b=2"],
+      ]),
+    );
+    expect([...new Set(passed.keys())].sort()).toEqual(["content-type", "set-cookie"]);
+    expect(passed.getSetCookie()).toEqual(["a=1", "b=2"]);
   });
 });
