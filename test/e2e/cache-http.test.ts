@@ -4,10 +4,13 @@
 // (§4.3.4), Connection-named headers (RFC 9110 §7.6.1), and null-body statuses such as 204.
 
 import { randomUUID } from "node:crypto";
-import { beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { cold, purgeWarmed } from "../shared/cold-cache.js";
 import { originRequests, resetOrigins, send } from "./support/edge.js";
 
 beforeEach(resetOrigins);
+// The feed test warms a feed other files count origin requests for: it leaves it cold again.
+afterEach(purgeWarmed);
 
 const unique = () => randomUUID().slice(0, 8);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -78,6 +81,7 @@ describe("conditional requests answered from cache (RFC 9110 §13.2.2)", () => {
   });
 
   it("a feed poll with the feed's ETag gets 304 without asking the bucket again", async () => {
+    await cold("changelog.com", "/podcast/feed");
     const first = await send("/podcast/feed");
     expect(first.status).toBe(200);
     const etag = first.headers.etag as string;
@@ -180,6 +184,14 @@ describe("Connection-named headers (RFC 9110 §7.6.1)", () => {
       expect(res.headers["x-fine"]).toBe("1");
     }
     expect(hit.headers["x-cache"]).toBe("HIT");
+  });
+
+  it("are not passed on to the client from an answer that is not stored either", async () => {
+    const path = respond({ connection: "X-Secret", "x-secret": "1", "x-fine": "1" });
+    for (const res of [await send(path, { headers: { authorization: "Bearer x" } }), await send(respond({ connection: "X-Secret", "x-secret": "1", vary: "*" }))]) {
+      expect(res.headers["x-secret"]).toBeUndefined();
+      expect(res.headers.connection ?? "").not.toMatch(/x-secret/i);
+    }
   });
 });
 
