@@ -3,10 +3,11 @@
 // feed line, and the request the client makes next, on the canonical path, is one the app's
 // subscriber importer counts.
 
-import { beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { logEndpoints } from "../../src/config/log-endpoints.js";
 import { originNames } from "../../src/config/origins.js";
 import { redirectHtml } from "../../src/http/redirect.js";
+import { cold, purgeWarmed } from "../shared/cold-cache.js";
 import { uniqueAgent, watchLog, type LogWatch } from "../support/viceroy-log.js";
 import { edge, originRequests, resetOrigins, send } from "./support/edge.js";
 
@@ -15,6 +16,8 @@ beforeEach(async () => {
   await resetOrigins();
   log = watchLog(edge().logPath, new Set(logEndpoints.map((e) => e.name)));
 });
+// The follow-up request fills /podcast/feed: later files count its origin requests from cold.
+afterEach(purgeWarmed);
 
 async function feedLinesFor(agent: string): Promise<Record<string, unknown>[]> {
   await log.waitFor((l) => l.endpoint === "requests" && JSON.parse(l.message).user_agent === agent);
@@ -102,6 +105,7 @@ describe("rule 12, the slash form: a 301 to the canonical path", () => {
 
   it("a client that follows it is counted: the slash URL is not one of the importer's groups, the canonical one is", async () => {
     const agent = uniqueAgent("slash-follow");
+    await cold("changelog.com", "/podcast/feed");
     const moved = await send("/podcast/feed/?cb=8", { headers: { "user-agent": agent } });
     const location = new URL(String(moved.headers.location));
     const followed = await send(location.pathname + location.search, { headers: { "user-agent": agent } });
