@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { beforeEach, describe, expect, it } from "vitest";
 import { cutMark, maxLogLineBytes } from "../../src/config/log-caps.js";
 import { logEndpoints } from "../../src/config/log-endpoints.js";
-import { uniqueAgent, watchLog, type LogWatch } from "../support/viceroy-log.js";
+import { feedLinesFor, uniqueAgent, watchLog, type LogWatch } from "../support/viceroy-log.js";
 import { edge, resetOrigins, send } from "./support/edge.js";
 
 const sampleKeys = Object.keys(
@@ -19,20 +19,12 @@ beforeEach(async () => {
   log = watchLog(edge().logPath, new Set(logEndpoints.map((e) => e.name)));
 });
 
-async function feedLinesFor(agent: string): Promise<Record<string, unknown>[]> {
-  await log.waitFor((l) => l.endpoint === "requests" && JSON.parse(l.message).user_agent === agent);
-  return log
-    .lines()
-    .filter((l) => l.endpoint === "feeds" && l.message.includes(agent))
-    .map((l) => JSON.parse(l.message) as Record<string, unknown>);
-}
-
 describe("feed request lines", () => {
   it("a feed request writes one line with the sample's keys, in order, and the response's values", async () => {
     const agent = uniqueAgent("feed");
     const res = await send("/jsparty/feed?cache_buster=42", { headers: { "user-agent": agent, referer: "https://example.com/" } });
     expect(res.status).toBe(200);
-    const lines = await feedLinesFor(agent);
+    const lines = await feedLinesFor(log, agent);
     expect(lines).toHaveLength(1);
     const line = lines[0]!;
     expect(Object.keys(line)).toEqual(sampleKeys);
@@ -60,7 +52,7 @@ describe("feed request lines", () => {
   it("keeps the sample's layout byte for byte around the values", async () => {
     const agent = uniqueAgent("layout");
     await send("/master/feed", { headers: { "user-agent": agent } });
-    await feedLinesFor(agent);
+    await feedLinesFor(log, agent);
     const raw = log.lines().find((l) => l.endpoint === "feeds" && l.message.includes(agent))!.message;
     expect(raw.startsWith('{     "timestamp": "')).toBe(true);
     expect(raw.endsWith('"fastly_is_edge": true   }')).toBe(true);
@@ -73,7 +65,7 @@ describe("feed request lines", () => {
     ] as const) {
       const agent = uniqueAgent(`geo-${from}`);
       await send("/rfc/feed", { from, headers: { "user-agent": agent } });
-      const [line] = await feedLinesFor(agent);
+      const [line] = await feedLinesFor(log, agent);
       expect(line).toMatchObject({ client_ip: from, geo_country: country, geo_city: city });
     }
   });
@@ -90,7 +82,7 @@ describe("feed request lines", () => {
       const agent = uniqueAgent("path");
       const res = await send(path, { headers: { "user-agent": agent } });
       expect(res.status, path).toBe(status);
-      const lines = await feedLinesFor(agent);
+      const lines = await feedLinesFor(log, agent);
       expect(lines, path).toHaveLength(1);
       expect(lines[0]).toMatchObject({ url: path, response_status: status, response_body_size: res.body.length });
     }
@@ -100,7 +92,7 @@ describe("feed request lines", () => {
     const first = await send("/brainscience/feed");
     const agent = uniqueAgent("304");
     const res = await send("/brainscience/feed", { headers: { "user-agent": agent, "if-none-match": String(first.headers.etag) } });
-    const [line] = await feedLinesFor(agent);
+    const [line] = await feedLinesFor(log, agent);
     expect(line).toMatchObject({ response_status: res.status, response_body_size: res.body.length });
     expect(line!.response_reason).toBe(res.status === 304 ? "Not Modified" : "OK");
   });
@@ -113,7 +105,7 @@ describe("feed request lines", () => {
     ] as const) {
       const agent = uniqueAgent("nofeed");
       await send(path, { host, headers: { ...headers, "user-agent": agent } });
-      expect(await feedLinesFor(agent), `${host}${path}`).toEqual([]);
+      expect(await feedLinesFor(log, agent), `${host}${path}`).toEqual([]);
     }
   });
 });

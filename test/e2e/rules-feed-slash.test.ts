@@ -8,7 +8,7 @@ import { logEndpoints } from "../../src/config/log-endpoints.js";
 import { originNames } from "../../src/config/origins.js";
 import { redirectHtml } from "../../src/http/redirect.js";
 import { cold, purgeWarmed } from "../shared/cold-cache.js";
-import { uniqueAgent, watchLog, type LogWatch } from "../support/viceroy-log.js";
+import { feedLinesFor, uniqueAgent, watchLog, type LogWatch } from "../support/viceroy-log.js";
 import { edge, originRequests, resetOrigins, send } from "./support/edge.js";
 
 let log: LogWatch;
@@ -18,14 +18,6 @@ beforeEach(async () => {
 });
 // The follow-up request fills /podcast/feed: later files count its origin requests from cold.
 afterEach(purgeWarmed);
-
-async function feedLinesFor(agent: string): Promise<Record<string, unknown>[]> {
-  await log.waitFor((l) => l.endpoint === "requests" && JSON.parse(l.message).user_agent === agent);
-  return log
-    .lines()
-    .filter((l) => l.endpoint === "feeds" && l.message.includes(agent))
-    .map((l) => JSON.parse(l.message) as Record<string, unknown>);
-}
 
 async function originsAsked(): Promise<string[]> {
   const asked: string[] = [];
@@ -61,7 +53,7 @@ describe("rule 12, the slash form: a 301 to the canonical path", () => {
       expect(res.headers["content-type"]).toBe("text/html; charset=utf-8");
       expect(res.text()).toBe(redirectHtml(`https://changelog.com${canonical}`));
       expect(await originsAsked()).toEqual([]);
-      const lines = await feedLinesFor(agent);
+      const lines = await feedLinesFor(log, agent);
       expect(lines).toHaveLength(1);
       expect(lines[0]).toMatchObject({
         host: "changelog.com",
@@ -81,7 +73,7 @@ describe("rule 12, the slash form: a 301 to the canonical path", () => {
     expect(res.headers.location).toBe("https://changelog.com/jsparty/feed?cb=1");
     expect(res.body.length).toBe(0);
     expect(await originsAsked()).toEqual([]);
-    const lines = await feedLinesFor(agent);
+    const lines = await feedLinesFor(log, agent);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ url: "/jsparty/feed/?cb=1", request_method: "HEAD", response_status: 301, response_body_size: 0 });
   });
@@ -111,7 +103,7 @@ describe("rule 12, the slash form: a 301 to the canonical path", () => {
     const followed = await send(location.pathname + location.search, { headers: { "user-agent": agent } });
     expect(followed.status).toBe(200);
     await log.waitFor((l) => l.endpoint === "requests" && JSON.parse(l.message).user_agent === agent, 2);
-    const lines = await feedLinesFor(agent);
+    const lines = await feedLinesFor(log, agent);
     expect(lines.map((l) => [l.url, l.response_status])).toEqual([
       ["/podcast/feed/?cb=8", 301],
       ["/podcast/feed?cb=8", 200],

@@ -56,3 +56,15 @@ export function watchLog(path: string, endpoints: ReadonlySet<string>): LogWatch
 export function uniqueAgent(label: string): string {
   return `logs-test/${label}/${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 }
+
+/**
+ * The feed lines of the request that carried `agent`, decoded: waits for its request-log line
+ * (written with the others, so the feed line, if any, is there by then).
+ */
+export async function feedLinesFor(log: LogWatch, agent: string): Promise<Record<string, unknown>[]> {
+  await log.waitFor((l) => l.endpoint === "requests" && JSON.parse(l.message).user_agent === agent);
+  return log
+    .lines()
+    .filter((l) => l.endpoint === "feeds" && l.message.includes(agent))
+    .map((l) => JSON.parse(l.message) as Record<string, unknown>);
+}
