@@ -3,7 +3,7 @@
 // assets path uses) or a 412. Pure: request headers and the stored response in, a decision out.
 
 import { evaluatePreconditions } from "../http/conditional.js";
-import type { StoredResponse } from "./stored-response.js";
+import { storedHeader, type StoredResponse } from "./stored-response.js";
 
 export type StoredAnswer =
   | { readonly kind: "full" }
@@ -19,8 +19,10 @@ const notModifiedHeaderNames = new Set(["cache-control", "content-location", "da
 export function storedAnswer(method: string, request: Headers, stored: StoredResponse): StoredAnswer {
   // §13.2.1: preconditions are ignored when the response without them would not be a 2xx.
   if (stored.status < 200 || stored.status > 299) return { kind: "full" };
-  const field = (name: string) => stored.headers.find(([n]) => n === name)?.[1] ?? null;
-  const precondition = evaluatePreconditions(method, request, { etag: field("etag"), lastModified: field("last-modified") });
+  const precondition = evaluatePreconditions(method, request, {
+    etag: storedHeader(stored, "etag"),
+    lastModified: storedHeader(stored, "last-modified"),
+  });
   if (precondition.kind === "not-modified") {
     return {
       kind: "not-modified",

@@ -56,6 +56,11 @@ export function freshenedWith(stored: StoredResponse, notModified: Headers, time
 
 const framingHeaders = new Set(["content-length", "content-encoding", "content-range", "transfer-encoding"]);
 
+/** The value of a stored header (names are stored lower-cased), or null. */
+export function storedHeader(stored: StoredResponse, name: string): string | null {
+  return stored.headers.find(([header]) => header === name)?.[1] ?? null;
+}
+
 /** The stored headers as a Headers object. */
 export function storedHeaders(stored: StoredResponse): Headers {
   return new Headers(stored.headers as [string, string][]);

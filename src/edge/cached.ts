@@ -15,6 +15,7 @@ import {
   freshenedWith,
   originAgeSeconds,
   revalidationHeaders,
+  storedHeader,
   storedHeaders,
   storedResponseFrom,
   type StoredResponse,
@@ -262,7 +263,7 @@ async function wholeBody(upstream: Response, declared: number): Promise<Uint8Arr
 }
 
 function storedSurrogateKeys(stored: StoredResponse): string[] {
-  const header = stored.headers.find(([name]) => name === "surrogate-key")?.[1];
+  const header = storedHeader(stored, "surrogate-key");
   return header ? header.split(/\s+/).filter(Boolean) : [];
 }
 

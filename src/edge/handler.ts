@@ -6,6 +6,7 @@ import { edgeAnswer } from "../cache/outcome.js";
 import { edgeControlHeaders } from "../cache/policy.js";
 import type { CachePlacement, Synthetic, ToOrigin } from "../decision.js";
 import { headerFieldsTooLarge } from "../http/header-limit.js";
+import { isNullBodyStatus } from "../http/null-body.js";
 import { everyResponseHeaders } from "../http/response-headers.js";
 import { decide } from "../router.js";
 import { serveAsset } from "./assets.js";
@@ -68,7 +69,7 @@ function serveFromOrigin(ctx: RequestContext, decision: ToOrigin): Promise<Serve
  * when the answer leaves.
  */
 function syntheticResponse(decision: Synthetic): Response {
-  const nullBody = decision.status === 204 || decision.status === 304 || decision.body === "";
+  const nullBody = isNullBodyStatus(decision.status) || decision.body === "";
   return new Response(nullBody ? null : decision.body, { status: decision.status, headers: decision.headers });
 }
 
