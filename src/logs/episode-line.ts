@@ -8,7 +8,7 @@
 
 import { logValueCaps } from "../config/log-caps.js";
 import type { Exchange } from "./exchange.js";
-import { asciiName, csvQuoted, csvSafe, csvToken, cutText, utf8Length } from "./text.js";
+import { asciiName, csvQuoted, csvToken, cutText, utf8Length } from "./text.js";
 import { clfTime } from "./time.js";
 
 const unknown = "(null)";
@@ -32,14 +32,18 @@ export function episodeLine(x: Exchange): string {
 }
 
 function quoted(text: string | null, cap: number = logValueCaps.other): string {
-  return text ? csvQuoted(cutText(csvSafe(text), cap, quotedCost)) : `"${unknown}"`;
+  return text ? csvQuoted(cutText(text, cap, quotedCost)) : `"${unknown}"`;
 }
 
 function token(text: string | null, cap: number = logValueCaps.other): string {
   return text ? csvToken(cutText(text, cap, tokenCost)) : unknown;
 }
 
-/** A quote is written doubled, plus at most one more on each side of its run: 4 is an upper bound. */
+/**
+ * Bytes one code point takes in a quoted field, at most: a quote is written doubled, plus at most
+ * one more on each side of its run (4); a control character becomes a space and a lone surrogate
+ * U+FFFD, neither longer than its own UTF-8 length.
+ */
 function quotedCost(code: number): number {
   return code === 0x22 ? 4 : utf8Length(code);
 }

@@ -95,7 +95,7 @@ const loneSurrogates = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
  * whose agent is not `String.printable?`, so control characters (C0 but tab, DEL, C1) become a
  * space; a lone surrogate has no UTF-8 form and becomes U+FFFD, as any UTF-8 encoder writes it.
  */
-export function csvSafe(value: string): string {
+function csvSafe(value: string): string {
   return value.replace(controls, " ").replace(loneSurrogates, "\ufffd");
 }
 
