@@ -11,6 +11,7 @@ import { countingBody } from "../logs/counting-body.js";
 import { hasNoBody, headerValue, requestBodyBytes } from "../logs/request-facts.js";
 import { writeLines } from "../logs/write-lines.js";
 import type { RequestContext } from "./context.js";
+import { readCpu } from "./cpu.js";
 import type { Served } from "./served.js";
 
 export function withLogging(ctx: RequestContext, served: Served, response: Response): Response {
@@ -91,6 +92,7 @@ function exchangeOf(
   return {
     startedAt: ctx.startedAt,
     elapsedUs: (performance.now() - ctx.startedAtMonotonic) * 1000,
+    cpuMs: readCpu(),
     requestId: ctx.requestId,
     clientIp: client.address,
     geo: client.geo,

@@ -19,6 +19,11 @@ export interface Exchange {
   readonly startedAt: number;
   /** Microseconds from arrival until the last body byte left (or the exchange broke off). */
   readonly elapsedUs: number;
+  /**
+   * vCPU milliseconds the execution had used when the lines were written (`vCpuTime()`), null
+   * when the platform cannot say. Fastly allows 50 per execution (src/config/limits.ts).
+   */
+  readonly cpuMs: number | null;
   readonly requestId: string;
   readonly clientIp: string;
   readonly geo: ClientGeo;

@@ -12,6 +12,7 @@ export function requestLine(x: Exchange): string {
   return jsonLine({
     time: isoTime(x.startedAt),
     elapsed_us: Math.max(0, Math.round(x.elapsedUs)),
+    cpu_ms: x.cpuMs === null ? null : Math.max(0, Math.round(x.cpuMs)),
     request_id: x.requestId,
     method: x.method,
     host: x.host,

@@ -28,6 +28,7 @@ function worst(unit: string, length: number): Exchange {
     cache: { state: "stale", origin: "assets", ttl: Number.MAX_SAFE_INTEGER, age: Number.MAX_SAFE_INTEGER, hits: Number.MAX_SAFE_INTEGER, note: "background-refresh-failed" },
     startedAt: Date.UTC(9999, 11, 31, 23, 59, 59, 999),
     elapsedUs: Number.MAX_SAFE_INTEGER,
+    cpuMs: Number.MAX_SAFE_INTEGER,
     requestBodyBytes: Number.MAX_SAFE_INTEGER,
     bodyBytes: Number.MAX_SAFE_INTEGER,
   });

@@ -19,6 +19,7 @@ export function exchange(overrides: Partial<Exchange> = {}): Exchange {
   return {
     startedAt: Date.UTC(2024, 7, 9, 18, 23, 17, 42),
     elapsedUs: 1234,
+    cpuMs: 7,
     requestId: "req-1",
     clientIp: "3.219.254.95",
     geo: ashburn,

@@ -14,6 +14,7 @@ describe("request line", () => {
     expect(parsed).toEqual({
       time: "2024-08-09T18:23:17.042Z",
       elapsed_us: 1234,
+      cpu_ms: 7,
       request_id: "req-1",
       method: "GET",
       host: "cdn.changelog.com",
@@ -44,6 +45,11 @@ describe("request line", () => {
       user_agent: "AppleCoreMedia/1.0.0.21G93 (iPhone; U; CPU OS 17_6 like Mac OS X; en_us)",
       referer: "https://changelog.com/",
     });
+  });
+
+  it("carries the vCPU milliseconds as a whole number, null when unknown", () => {
+    expect(JSON.parse(requestLine(exchange({ cpuMs: 12.6 }))).cpu_ms).toBe(13);
+    expect(JSON.parse(requestLine(exchange({ cpuMs: null }))).cpu_ms).toBeNull();
   });
 
   it("names the edge as origin for answers it wrote itself", () => {
