@@ -2,7 +2,7 @@
 // segment request is read: the object's size, validators and representation headers (kept as
 // Core Cache user metadata, one entry per object), or a non-2xx answer kept whole. Pure.
 
-import type { CacheTimes } from "../config/cache-times.js";
+import { hitForPassSeconds, type CacheTimes } from "../config/cache-times.js";
 import { parseContentRange } from "../http/range.js";
 import { storePolicy } from "./policy.js";
 import { objectVersion, segmentBytes, segmentRange } from "./segments.js";
@@ -25,6 +25,8 @@ export interface StoredObject {
   readonly lastModified: string | null;
   /** Which version its segments are keyed under (see objectVersion). */
   readonly version: string;
+  /** The size its segments are cut at (segmentBytes when first stored). */
+  readonly segment: number;
   /** The representation headers present at the origin, lower-case names. */
   readonly headers: Readonly<Record<string, string>>;
   readonly times: CacheTimes;
@@ -41,7 +43,21 @@ export interface StoredAnswer {
   readonly surrogateKeys: readonly string[];
 }
 
-export type StoredMetadata = StoredObject | StoredAnswer;
+/** An object that cannot be stored, remembered so that requests for it go straight through. */
+export interface StoredPass {
+  readonly kind: "pass";
+  /** Why it cannot be stored (the storePolicy or segment-answer reason). */
+  readonly reason: string;
+  readonly times: CacheTimes;
+  readonly surrogateKeys: readonly string[];
+}
+
+export type StoredMetadata = StoredObject | StoredAnswer | StoredPass;
+
+/** The hit-for-pass marker for an object the store cannot keep. */
+export function passMarker(reason: string): StoredPass {
+  return { kind: "pass", reason, times: { fresh: hitForPassSeconds, staleWhileRevalidate: 0, staleIfError: 0 }, surrogateKeys: [] };
+}
 
 /**
  * Non-2xx answers for an asset stay fresh this long at most. A missing episode is usually about
@@ -53,7 +69,8 @@ export const answerFreshSeconds = 60;
 /** Larger non-2xx bodies are passed through, not stored (R2's are a few bytes). */
 export const maxStoredAnswerBytes = 64 * 1024;
 
-const metadataVersion = 1;
+/** 2: objects record their segment size. */
+const metadataVersion = 2;
 
 export function encodeMetadata(stored: StoredMetadata): string {
   return JSON.stringify({ v: metadataVersion, ...stored });
@@ -64,8 +81,9 @@ export function decodeMetadata(text: string): StoredMetadata | null {
   try {
     const value = JSON.parse(text) as { v?: number } & StoredMetadata;
     if (value.v !== metadataVersion) return null;
-    if (value.kind === "object" && Number.isSafeInteger(value.size) && typeof value.version === "string") return value;
+    if (value.kind === "object" && Number.isSafeInteger(value.size) && typeof value.version === "string" && Number.isSafeInteger(value.segment) && value.segment > 0) return value;
     if (value.kind === "answer" && Number.isInteger(value.status)) return value;
+    if (value.kind === "pass" && typeof value.reason === "string") return value;
     return null;
   } catch {
     return null;
@@ -94,9 +112,9 @@ function pick(headers: Headers, names: readonly string[]): Record<string, string
 }
 
 /**
- * Reads the origin's answer to a request for segment `asked` (RFC 9110 §15.3.7 206, §15.5.17
- * 416, or a 200 from an origin that ignored Range). Storability follows the edge's cache policy
- * for the assets origin, judged as for the whole representation.
+ * Reads the origin's answer to a request for segment `asked` cut at `segment` bytes (RFC 9110
+ * §15.3.7 206, §15.5.17 416, or a 200 from an origin that ignored Range). Storability follows the edge's cache policy for the assets origin, judged as for the whole
+ * representation.
  */
 export function readSegmentAnswer(status: number, headers: Headers, asked: number, segment = segmentBytes): SegmentAnswer {
   if (status === 206 || status === 200 || status === 416) {
@@ -137,6 +155,7 @@ export function readSegmentAnswer(status: number, headers: Headers, asked: numbe
         etag,
         lastModified,
         version,
+        segment,
         headers: pick(headers, representationHeaders),
         times: policy.times,
         surrogateKeys: policy.surrogateKeys,

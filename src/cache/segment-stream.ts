@@ -39,10 +39,13 @@ export interface StreamPlanOptions {
 export class ShortSegment extends Error {}
 
 /**
- * How many segments ahead of the one being sent are opened: with 2 MiB segments, 8 MiB in flight
- * (see segmentBytes), and at most that much fetched for a client that hangs up.
+ * How many segments ahead of the one being sent are opened by default: with 2 MiB segments,
+ * 8 MiB in flight (see segmentBytes), and at most that much fetched for a client that hangs up.
  */
 export const prefetchSegments = 4;
+
+/** Bytes opened ahead of the segment being sent: the caller turns it into a window per object. */
+export const prefetchBytes = 8 * 1024 * 1024;
 
 /**
  * A slice is done once its bytes are out, without waiting for its stream to end: a read of a

@@ -10,15 +10,19 @@ import type { ByteRange } from "../http/range.js";
 const MiB = 1024 * 1024;
 
 /**
- * Segment size: 2 MiB. Measured under Viceroy (`npm run bench -- --sweep`, docs/mp3.md): a seek
- * into a cold part of an episode waits on average for half a segment to arrive from the origin
- * before its first byte (mean cold-seek time to first byte 12 ms at 1 MiB, 18-20 ms at 2 MiB,
- * 29 ms at 4 MiB, 30-43 ms at 8 MiB), while full downloads, cold or cached, showed no size
- * effect above the noise once segments are opened ahead (src/cache/segment-stream.ts). 2 MiB
- * keeps the seek penalty small and, with 4 segments opened ahead, keeps 8 MiB in flight: enough
- * to hide an origin round trip of ~50 ms at ~100 MB/s, what R2 gives a POP far from it.
+ * Segment size: 64 MiB, recorded with each object (StoredObject.segment) so that a later change
+ * never mixes cuts. It is what the execution budget asks for (src/config/limits.ts):
+ * - a body made of one cache entry leaves on the host, without the program (docs/mp3.md), and
+ *   at 64 MiB almost every episode is one entry, so its full downloads and its ranges are one
+ *   host body each;
+ * - a cold object of 1 GiB is 16 segment requests, half of the 32 backend requests an execution
+ *   may make; a 300 MB episode is 5;
+ * - it stays well under the 100 MB Fastly keeps per cached object.
+ * The cost is the cold seek: a segment fills from its start at origin speed, so a seek deep into
+ * a cold segment is answered from the origin directly while the segment fills (src/edge/assets.ts,
+ * `directSeekBytes`), instead of waiting for the bytes before it to arrive.
  */
-export const segmentBytes = 2 * MiB;
+export const segmentBytes = 64 * MiB;
 
 /** A slice of one segment: `start`/`end` are offsets inside the segment, inclusive. */
 export interface SegmentSlice {
@@ -36,27 +40,27 @@ export interface TextPiece {
 
 export type PlannedPiece = TextPiece | SegmentSlice;
 
-export function segmentCount(size: number, segment = segmentBytes): number {
+export function segmentCount(size: number, segment: number): number {
   return Math.ceil(size / segment);
 }
 
 /** Absolute bytes held by segment `index` of an object of `size` bytes. */
-export function segmentRange(index: number, size: number, segment = segmentBytes): ByteRange {
+export function segmentRange(index: number, size: number, segment: number): ByteRange {
   const start = index * segment;
   return { start, end: Math.min(size, start + segment) - 1 };
 }
 
-export function segmentLength(index: number, size: number, segment = segmentBytes): number {
+export function segmentLength(index: number, size: number, segment: number): number {
   const range = segmentRange(index, size, segment);
   return range.end - range.start + 1;
 }
 
-export function segmentIndexOf(offset: number, segment = segmentBytes): number {
+export function segmentIndexOf(offset: number, segment: number): number {
   return Math.floor(offset / segment);
 }
 
 /** The segment slices that together hold exactly `range`, in order. */
-export function slicesOf(range: ByteRange, size: number, segment = segmentBytes): SegmentSlice[] {
+export function slicesOf(range: ByteRange, size: number, segment: number): SegmentSlice[] {
   const slices: SegmentSlice[] = [];
   for (let index = segmentIndexOf(range.start, segment); index <= segmentIndexOf(range.end, segment); index++) {
     const held = segmentRange(index, size, segment);
@@ -71,7 +75,7 @@ export function slicesOf(range: ByteRange, size: number, segment = segmentBytes)
 }
 
 /** A response body as the ordered pieces the store serves it from. */
-export function planBody(pieces: readonly BodyPiece[], size: number, segment = segmentBytes): PlannedPiece[] {
+export function planBody(pieces: readonly BodyPiece[], size: number, segment: number): PlannedPiece[] {
   const plan: PlannedPiece[] = [];
   for (const piece of pieces) {
     if (piece.kind === "text") plan.push(piece);
@@ -113,7 +117,7 @@ export const storeKeys = {
    * One segment of one version of the object. The segment size is part of the key, so a change
    * of `segmentBytes` never reads a segment cut at another size.
    */
-  segment: (objectKey: string, version: string, index: number, segment = segmentBytes) =>
+  segment: (objectKey: string, version: string, index: number, segment: number) =>
     `asset-segment v1 ${segment} ${index} ${version} ${objectKey}`,
 };
 

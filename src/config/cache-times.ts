@@ -19,3 +19,11 @@ export const cacheTimes: Readonly<Record<OriginName, CacheTimes>> = {
   assets: { fresh: day, staleWhileRevalidate: 2 * day, staleIfError: 7 * day },
   nightly: { fresh: minute, staleWhileRevalidate: day, staleIfError: day },
 };
+
+/**
+ * How long the assets store remembers that an object cannot be stored (no-store, private, no
+ * validators, an origin that bends Range): Varnish's hit-for-pass. Meanwhile each request for it
+ * costs one origin request, its own, instead of a probe for a segment and then the pass. Two
+ * minutes, as Varnish's default, so an object the origin fixes is cached again soon.
+ */
+export const hitForPassSeconds = 120;

@@ -16,11 +16,16 @@
 
 import { boundaryFrom } from "../http/multipart.js";
 import { answerAsset, type AssetAnswer } from "../http/asset-answer.js";
+import { deliveryFor, type ContentAnswer } from "../cache/asset-delivery.js";
+import { origins } from "../config/origins.js";
+import { withoutConnectionSpecific } from "../http/hop-by-hop.js";
+import { statusWithoutAnswer } from "../http/origin-failure.js";
+import { fetchWithRetry } from "./origin-retry.js";
 import { parseRangeHeader } from "../http/range.js";
-import { readSegmentAnswer, type StoredMetadata, type StoredObject } from "../cache/asset-object.js";
+import { passMarker, readSegmentAnswer, type StoredMetadata, type StoredObject } from "../cache/asset-object.js";
 import type { CacheOutcome, ForwardReason } from "../cache/outcome.js";
-import { streamPlan } from "../cache/segment-stream.js";
-import { maxKeyLength, planBody, segmentIndexOf, segmentLength, segmentsOf, storeKeys, type SegmentSlice } from "../cache/segments.js";
+import { prefetchBytes, streamPlan } from "../cache/segment-stream.js";
+import { maxKeyLength, segmentBytes, segmentIndexOf, segmentLength, segmentsOf, storeKeys, type PlannedPiece, type SegmentSlice } from "../cache/segments.js";
 import type { CachePlacement, ToOrigin } from "../decision.js";
 import type { RequestContext } from "./context.js";
 import { originUnavailable } from "./origin-fetch.js";
@@ -34,6 +39,7 @@ import {
   insertObject,
   lookupObject,
   openSegment,
+  openSlice,
   readSlice,
   release,
   repairSegment,
@@ -66,7 +72,7 @@ interface ObjectSource {
 export async function serveAsset(ctx: RequestContext, decision: AssetDecision): Promise<Served> {
   const method = ctx.req.method;
   if (method !== "GET" && method !== "HEAD") return passToOrigin(ctx, decision);
-  if (storeKeys.segment(decision.cache.key, "v".repeat(256), 99_999).length > maxKeyLength) {
+  if (storeKeys.segment(decision.cache.key, "v".repeat(256), 99_999, segmentBytes).length > maxKeyLength) {
     return passThrough(ctx, decision, "key-too-long");
   }
   try {
@@ -89,10 +95,25 @@ async function serveFromStore(ctx: RequestContext, decision: AssetDecision, meth
   if ("served" in found) return found.served;
   const source = found.source;
 
-  const answer = answerAsset(method, ctx.req.headers, source.object, () => boundaryFrom(crypto.getRandomValues(new Uint8Array(24))));
+  const boundary = () => boundaryFrom(crypto.getRandomValues(new Uint8Array(24)));
+  const asked = answerAsset(method, ctx.req.headers, source.object, boundary);
+  const delivery =
+    asked.kind === "content"
+      ? deliveryFor(asked, source.object, () => answerAsset(method, withoutRange(ctx.req.headers), source.object, boundary) as ContentAnswer)
+      : null;
+  if (delivery?.kind === "origin") {
+    // A 200 over several segments is one origin body on the host, not segments the program
+    // would have to write one after another (src/cache/asset-delivery.ts).
+    const checks = new SegmentChecks(ctx, decision, source.object);
+    if (source.arrived) checks.stored(source.arrived);
+    checks.settle([]);
+    return passWhole(ctx, decision, delivery.reason);
+  }
+  const answer = delivery ? delivery.answer : asked;
   const notes = [...source.notes];
   if (answer.kind === "content" && answer.rangeIgnored) notes.push(`range-ignored=${answer.rangeIgnored}`);
-  const plan = answer.kind === "content" ? planBody(answer.pieces, source.object.size) : [];
+  if (delivery?.kind === "slice" && delivery.bounded) notes.push("range-bounded");
+  const plan: readonly PlannedPiece[] = delivery?.kind === "slice" ? [delivery.slice] : delivery?.kind === "written" ? delivery.plan : [];
   const segments = segmentsOf(plan);
   // The segment that came with the object's metadata is in the cache now, but was not before.
   const arrivedNow = source.arrived && !source.arrived.cached && segments.includes(source.arrived.index) ? 1 : 0;
@@ -144,12 +165,20 @@ async function serveFromStore(ctx: RequestContext, decision: AssetDecision, meth
     return opening;
   };
 
+  /** The answer's one slice: its segment, or for a deep seek into a cold one, the origin's bytes. */
+  const openOnly = async (slice: SegmentSlice): Promise<ReadableStream<Uint8Array>> => {
+    if (arrived && slice.index === arrived.index) return readSlice(await open(slice), slice, source.object);
+    const got = await openSlice(ctx, decision, source.object, slice);
+    if (got.kind === "direct") return got.body;
+    return readSlice(checks.stored(got.segment), slice, source.object);
+  };
+
   // The first slice is opened before answering, so that an origin failure there can still
   // become a proper status instead of a cut-off body.
   const firstSlice = plan.find((p): p is SegmentSlice => p.kind === "segment")!;
   let first: ReadableStream<Uint8Array>;
   try {
-    first = readSlice(await open(firstSlice), firstSlice, source.object);
+    first = plan.length === 1 ? await openOnly(firstSlice) : readSlice(await open(firstSlice), firstSlice, source.object);
   } catch (error) {
     checks.settle(opened);
     const failure: CacheOutcome = { ...outcome, state: "miss", fwd: "miss", note: "origin-error" };
@@ -164,8 +193,17 @@ async function serveFromStore(ctx: RequestContext, decision: AssetDecision, meth
     }
     return { response: originUnavailable("assets"), cache: failure };
   }
-  // Every body goes through streamPlan, even a single slice: it checks each segment gives
-  // exactly its bytes, has a broken stored segment replaced, and says which were read in full.
+  if (plan.length === 1) {
+    // One slice of one segment: the cache entry's own body, handed to the platform, which sends
+    // it without the program (docs/mp3.md, "Bytes on the host"): the execution ends at once,
+    // however large the slice or slow the client. A segment this request stored is read back
+    // afterwards (one byte) and replaced if its insert broke.
+    checks.settle(opened);
+    return { response: new Response(first, { status: answer.status, headers, manualFramingHeaders: true }), cache: outcome };
+  }
+  // Several pieces (segments, multipart text) are written by the program, one chunk at a time:
+  // streamPlan checks each segment gives exactly its bytes, has a broken stored segment
+  // replaced, and says which were read in full.
   const body = streamPlan(plan, async (slice) => readSlice(await open(slice), slice, source.object), {
     first,
     onBroken: (slice, error) => checks.broken(slice, error),
@@ -173,9 +211,10 @@ async function serveFromStore(ctx: RequestContext, decision: AssetDecision, meth
     // listener nothing: the rest of that slice comes straight from the origin.
     resume: (slice, delivered) => fetchSliceRest(ctx, decision, source.object, slice, delivered),
     onSliceDone: (slice) => checks.readInFull(slice),
+    window: windowFor(ctx, source.object),
     onEnd: () => checks.settle(opened),
   });
-  return { response: new Response(body, { status: answer.status, headers, manualFramingHeaders: true }), cache: outcome };
+  return { response: new Response(body, { status: answer.status, headers, manualFramingHeaders: true }), cache: outcome, guestBody: true };
 }
 
 /**
@@ -201,7 +240,7 @@ class SegmentChecks {
   }
 
   readInFull(slice: SegmentSlice): void {
-    if (slice.start === 0 && slice.end === segmentLength(slice.index, this.object.size) - 1) this.done.add(slice.index);
+    if (slice.start === 0 && slice.end === segmentLength(slice.index, this.object.size, this.object.segment) - 1) this.done.add(slice.index);
   }
 
   broken(slice: SegmentSlice, error: unknown): void {
@@ -231,6 +270,16 @@ class SegmentChecks {
   }
 }
 
+/**
+ * Segments opened ahead of the one being sent: enough for `prefetchBytes` in flight at this
+ * object's segment size (one for segments of 8 MiB and more), and never more than the
+ * execution's backend budget leaves after the rest of the answer's segments.
+ */
+function windowFor(ctx: RequestContext, object: StoredObject): number {
+  const wanted = Math.max(1, Math.ceil(prefetchBytes / object.segment));
+  return Math.max(0, Math.min(wanted, ctx.backends.left - 1));
+}
+
 /** 304, 412 and 416: no representation body. */
 function plainAnswer(ctx: RequestContext, answer: Exclude<AssetAnswer, { kind: "content" }>): Response {
   if (answer.kind === "not-modified") return new Response(null, { status: 304, headers: answer.headers });
@@ -249,14 +298,19 @@ function firstWantedSegment(ctx: RequestContext, method: string): number {
   if (method !== "GET") return 0;
   const specs = parseRangeHeader(ctx.req.headers.get("range"));
   const first = specs?.[0];
-  return first && first.kind === "from" ? segmentIndexOf(first.first) : 0;
+  return first && first.kind === "from" ? segmentIndexOf(first.first, segmentBytes) : 0;
 }
 
 type Found = { source: ObjectSource } | { served: Served };
 
 /** The object entry for this request: found, revalidated or fetched, or an answer already made. */
 async function objectFor(ctx: RequestContext, decision: AssetDecision, lookup: ObjectLookup, method: "GET" | "HEAD"): Promise<Found> {
-  const stored = lookup.stored;
+  if (lookup.stored?.kind === "pass" && !lookup.obligated) {
+    // Hit-for-pass: the object cannot be stored, so this request goes straight to the origin.
+    return { served: await passThrough(ctx, decision, `hit-for-pass ${lookup.stored.reason}`) };
+  }
+  // A pass marker this request must renew is no copy: ask the origin again whether it can be stored.
+  const stored = lookup.stored?.kind === "pass" ? null : lookup.stored;
   const fromCache = (object: StoredObject, state: "hit" | "stale", notes: string[] = []): Found => ({
     source: { object, state, stored: false, ttl: lookup.ttlSeconds, age: lookup.ageSeconds, hits: lookup.hits, notes },
   });
@@ -296,7 +350,8 @@ async function objectFor(ctx: RequestContext, decision: AssetDecision, lookup: O
 
   const read = readSegmentAnswer(response.status, response.headers, want);
   if (read.kind === "pass") {
-    release(lookup.entry);
+    // Remembered (hit-for-pass), so the next requests cost one origin request each, not two.
+    insertObject(lookup, passMarker(read.reason), decision.cache.surrogateKey);
     await response.body?.cancel();
     return { served: await passThrough(ctx, decision, read.reason) };
   }
@@ -381,7 +436,7 @@ async function revalidate(ctx: RequestContext, decision: AssetDecision, lookup: 
     return void entry.body().cancel();
   }
   await response.body?.cancel();
-  release(lookup.entry);
+  insertObject(lookup, passMarker(read.reason), decision.cache.surrogateKey);
 }
 
 /** A stored 404/410…: its status, headers and body from the object entry. */
@@ -401,6 +456,30 @@ function storedAnswer(ctx: RequestContext, lookup: ObjectLookup, answer: Extract
       origin: "assets",
     },
   };
+}
+
+/**
+ * The client's GET or HEAD for the whole object, passed to the origin (retried once like every
+ * origin request of a cacheable route), its body handed to the host as it is.
+ */
+async function passWhole(ctx: RequestContext, decision: AssetDecision, reason: string): Promise<Served> {
+  const cache: CacheOutcome = { state: "pass", fwd: "bypass", origin: "assets", note: reason };
+  const result = await fetchWithRetry(ctx, decision, { method: ctx.req.method, drop: wholeOnly });
+  if (result.ok || result.response) {
+    const upstream = result.ok ? result.response : result.response!;
+    const headers = withoutConnectionSpecific(upstream.headers);
+    return { response: new Response(upstream.body, { status: upstream.status, headers, manualFramingHeaders: headers.has("content-length") }), cache };
+  }
+  return { response: originUnavailable("assets", statusWithoutAnswer(result.failure, origins.assets)), cache };
+}
+
+/** Headers of the client that would make the origin answer anything but the whole object. */
+const wholeOnly = ["range", "if-range", "if-match", "if-none-match", "if-modified-since", "if-unmodified-since"];
+
+function withoutRange(headers: Headers): Headers {
+  const copy = new Headers(headers);
+  copy.delete("range");
+  return copy;
 }
 
 /** The client's own request, uncached, when the store cannot keep this object. */

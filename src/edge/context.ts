@@ -1,9 +1,11 @@
 // Per-request facts the shell gathers once: the parsed request, its id, when it started and
-// which POP serves it.
+// which POP serves it, and the backend requests it may still make.
 
 import { env } from "fastly:env";
 import type { ServedBy } from "../cache/cache-status.js";
+import { computeLimits } from "../config/limits.js";
 import { edgeRequestFrom, type EdgeRequest } from "../edge-request.js";
+import { BackendBudget } from "../http/backend-budget.js";
 import { headersComplete } from "../http/header-limit.js";
 import { requestIdFor } from "../http/request-id.js";
 
@@ -18,6 +20,8 @@ export interface RequestContext {
   readonly servedBy: ServedBy;
   /** False when the platform could not list the client's headers (src/http/header-limit.ts). */
   readonly headersComplete: boolean;
+  /** The backend requests this execution may still make; only src/edge/origin-fetch.ts takes. */
+  readonly backends: BackendBudget;
 }
 
 export function contextFor(event: FetchEvent): RequestContext {
@@ -31,6 +35,7 @@ export function contextFor(event: FetchEvent): RequestContext {
     requestId: requestIdFor(req.headers, () => crypto.randomUUID()),
     startedAt: Date.now(),
     startedAtMonotonic: performance.now(),
+    backends: new BackendBudget(computeLimits.backendRequests),
     servedBy: {
       pop: env("FASTLY_POP") || "local",
       region: env("FASTLY_REGION") || "local",

@@ -1,10 +1,13 @@
-// One request to an origin through its named backend. The URL carries the origin's own host
-// (so production sends the Host R2 and Fly route on); the readthrough HTTP cache is bypassed
-// because the edge keeps its own cache in Core Cache.
+// The one way to reach a backend: one request to an origin through its named backend, taken
+// from the execution's budget (src/http/backend-budget.ts), so no code path can make the request
+// Fastly would refuse. The URL carries the origin's own host (so production sends the Host R2
+// and Fly route on); the readthrough HTTP cache is bypassed because the edge keeps its own cache
+// in Core Cache.
 
 import { CacheOverride } from "fastly:cache-override";
 import { backendFor, origins } from "../config/origins.js";
 import type { ToOrigin } from "../decision.js";
+import { BackendBudgetSpent } from "../http/backend-budget.js";
 import { originRequestHeaders } from "../http/origin-request.js";
 import type { RequestContext } from "./context.js";
 
@@ -29,6 +32,7 @@ export function fetchFromOrigin(
   for (const name of options.drop ?? []) headers.delete(name);
   for (const [name, value] of Object.entries(options.headers ?? {})) headers.set(name, value);
   const method = options.method ?? ctx.req.method;
+  if (!ctx.backends.take()) return Promise.reject(new BackendBudgetSpent(ctx.backends.limit));
   return fetch(`https://${origin.host}${options.path ?? decision.originPath}`, {
     method,
     headers,

@@ -18,7 +18,13 @@ export async function passToOrigin(ctx: RequestContext, decision: ToOrigin): Pro
     const upstream = await fetchFromOrigin(ctx, decision, { body: hasBody ? ctx.event.request.body : null });
     // RFC 9110 §7.6.1: the origin's hop-by-hop headers end at the edge.
     const headers = withoutConnectionSpecific(upstream.headers);
-    return { response: new Response(upstream.body, { status: upstream.status, statusText: upstream.statusText, headers }), cache };
+    // A HEAD answer keeps the origin's Content-Length, the length a GET would have (RFC 9110
+    // §9.3.2), instead of the platform's own framing of an empty body.
+    const manualFramingHeaders = ctx.req.method === "HEAD" && headers.has("content-length");
+    return {
+      response: new Response(upstream.body, { status: upstream.status, statusText: upstream.statusText, headers, manualFramingHeaders }),
+      cache,
+    };
   } catch (error) {
     const elapsedMs = Date.now() - started;
     console.error(`origin ${decision.origin} failed after ${elapsedMs} ms: ${String(error)}`);

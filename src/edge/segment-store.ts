@@ -9,7 +9,7 @@
 import { CoreCache, type CacheEntry, type TransactionCacheEntry } from "fastly:cache";
 import { decodeMetadata, encodeMetadata, readSegmentAnswer, type StoredAnswer, type StoredMetadata, type StoredObject } from "../cache/asset-object.js";
 import { freshnessOf, retention, type Freshness } from "../cache/policy.js";
-import { segmentLength, segmentRange, storeKeys, type SegmentSlice } from "../cache/segments.js";
+import { segmentBytes, segmentLength, segmentRange, storeKeys, type SegmentSlice } from "../cache/segments.js";
 import type { ToOrigin } from "../decision.js";
 import type { RequestContext } from "./context.js";
 import { evict, hitsOf } from "./core-cache.js";
@@ -99,12 +99,12 @@ function segmentWriteOptions(object: StoredObject, index: number, urlKey: string
     staleWhileRevalidate: maxAgeMs + staleMs,
     surrogateKeys: [urlKey, ...object.surrogateKeys],
     userMetadata: segmentMark,
-    length: segmentLength(index, object.size),
+    length: segmentLength(index, object.size, object.segment),
   };
 }
 
-/** Writes the object's metadata into the entry this request is obligated for. */
-export function insertObject(lookup: ObjectLookup, object: StoredObject, urlKey: string): void {
+/** Writes the object's metadata (or a hit-for-pass marker) into the entry this request is obligated for. */
+export function insertObject(lookup: ObjectLookup, object: StoredMetadata, urlKey: string): void {
   lookup.entry.insert({ ...objectWriteOptions(object, urlKey), length: 0 }).close();
 }
 
@@ -135,9 +135,12 @@ export function release(entry: TransactionCacheEntry): void {
   }
 }
 
-/** `Range: bytes=…` for one segment; the end may pass the size when it is not known yet. */
-function segmentRangeHeader(index: number, size: number | null): string {
-  const range = segmentRange(index, size ?? Number.MAX_SAFE_INTEGER);
+/**
+ * `Range: bytes=…` for one segment of `object`, or, when the object is not known yet, for the
+ * `segmentBytes` cut the first request asks (its end may pass the size).
+ */
+function segmentRangeHeader(index: number, object: StoredObject | null): string {
+  const range = object ? segmentRange(index, object.size, object.segment) : segmentRange(index, Number.MAX_SAFE_INTEGER, segmentBytes);
   return `bytes=${range.start}-${range.end}`;
 }
 
@@ -149,10 +152,10 @@ export function fetchSegment(
   ctx: RequestContext,
   decision: ToOrigin,
   index: number,
-  size: number | null,
+  object: StoredObject | null,
   extraHeaders: Record<string, string> = {},
 ): Promise<Response> {
-  return fetchRange(ctx, decision, segmentRangeHeader(index, size), extraHeaders);
+  return fetchRange(ctx, decision, segmentRangeHeader(index, object), extraHeaders);
 }
 
 async function fetchRange(ctx: RequestContext, decision: ToOrigin, range: string, extraHeaders: Record<string, string> = {}): Promise<Response> {
@@ -233,7 +236,7 @@ export async function storeArrivedSegment(
   response: Response,
   urlKey: string,
 ): Promise<OpenSegment> {
-  const entry = await CoreCache.transactionLookupAsync(storeKeys.segment(objectKey, object.version, index)).wait();
+  const entry = await CoreCache.transactionLookupAsync(storeKeys.segment(objectKey, object.version, index, object.segment)).wait();
   const state = entry.state();
   const found = state.found() && isSegmentEntry(entry);
   if (!found && state.mustInsertOrUpdate() && response.body) {
@@ -260,7 +263,7 @@ export async function openSegment(
 ): Promise<OpenSegment> {
   const objectKey = decision.cache.key;
   const urlKey = decision.cache.surrogateKey;
-  const entry = await CoreCache.transactionLookupAsync(storeKeys.segment(objectKey, object.version, index)).wait();
+  const entry = await CoreCache.transactionLookupAsync(storeKeys.segment(objectKey, object.version, index, object.segment)).wait();
   const state = entry.state();
   if (state.found() && isSegmentEntry(entry)) {
     if (state.mustInsertOrUpdate()) freshenSegment(entry, object, index, urlKey);
@@ -269,7 +272,7 @@ export async function openSegment(
   if (!state.mustInsertOrUpdate()) throw new SegmentUnavailable(`segment ${index}: no copy and no obligation`);
   let response: Response;
   try {
-    response = await fetchSegment(ctx, decision, index, object.size);
+    response = await fetchSegment(ctx, decision, index, object);
   } catch (error) {
     release(entry);
     throw new SegmentUnavailable(`segment ${index}: ${String(error)}`);
@@ -287,9 +290,73 @@ export async function openSegment(
   throw new SegmentUnavailable(`segment ${index}: origin answered ${response.status}`, response);
 }
 
+/**
+ * A seek this far (bytes) into a segment nobody has stored is answered from the origin directly:
+ * a segment fills from its start at origin speed, so reading it would first wait for every byte
+ * before the seek (up to 64 MiB); the segment fills beside it, for the next listener.
+ */
+export const directSeekBytes = 1024 * 1024;
+
+/** Where the bytes of one slice come from: a segment (stored, or filling), or the origin directly. */
+export type SliceSource =
+  | { readonly kind: "segment"; readonly segment: OpenSegment }
+  | { readonly kind: "direct"; readonly body: ReadableStream<Uint8Array> };
+
+/**
+ * Opens the one slice an answer needs, as `openSegment` does, except that a slice starting at
+ * least `directSeekBytes` into a segment that must be fetched comes straight from the origin
+ * (one request for exactly its bytes), while the whole segment is fetched and stored beside it
+ * (a second request, its body appended to the cache insert by the host, at origin speed).
+ */
+export async function openSlice(
+  ctx: RequestContext,
+  decision: ToOrigin & { cache: { key: string; surrogateKey: string } },
+  object: StoredObject,
+  slice: SegmentSlice,
+): Promise<SliceSource> {
+  if (slice.start < directSeekBytes) return { kind: "segment", segment: await openSegment(ctx, decision, object, slice.index) };
+  const urlKey = decision.cache.surrogateKey;
+  const entry = await CoreCache.transactionLookupAsync(storeKeys.segment(decision.cache.key, object.version, slice.index, object.segment)).wait();
+  const state = entry.state();
+  if (state.found() && isSegmentEntry(entry)) {
+    if (state.mustInsertOrUpdate()) freshenSegment(entry, object, slice.index, urlKey);
+    return { kind: "segment", segment: { index: slice.index, entry, cached: true } };
+  }
+  if (!state.mustInsertOrUpdate()) throw new SegmentUnavailable(`segment ${slice.index}: no copy and no obligation`);
+  ctx.event.waitUntil(fillSegment(ctx, decision, object, slice.index, entry));
+  return { kind: "direct", body: await fetchSliceRest(ctx, decision, object, slice, 0) };
+}
+
+/** Fetches a segment this request is obligated for and stores it, with nobody reading it here. */
+async function fillSegment(
+  ctx: RequestContext,
+  decision: ToOrigin & { cache: { key: string; surrogateKey: string } },
+  object: StoredObject,
+  index: number,
+  entry: TransactionCacheEntry,
+): Promise<void> {
+  let response: Response;
+  try {
+    response = await fetchSegment(ctx, decision, index, object);
+  } catch (error) {
+    release(entry);
+    console.error(`assets ${decision.cache.key}: segment ${index} could not be fetched: ${String(error)}`);
+    return;
+  }
+  if (!isSegmentOf(response, object, index)) {
+    release(entry);
+    await response.body?.cancel();
+    return;
+  }
+  const writer = entry.insert(segmentWriteOptions(object, index, decision.cache.surrogateKey));
+  writer.append(response.body!);
+  writer.close();
+  await verifySegment(ctx, decision, object, index);
+}
+
 /** Whether an origin answer is exactly segment `index` of this version of the object. */
 function isSegmentOf(response: Response, object: StoredObject, index: number): boolean {
-  return isRangeOf(response, object, segmentRange(index, object.size));
+  return isRangeOf(response, object, segmentRange(index, object.size, object.segment));
 }
 
 /** Whether an origin answer is exactly bytes `start`–`end` of this version of the object. */
@@ -318,10 +385,10 @@ export async function repairSegment(
   object: StoredObject,
   index: number,
 ): Promise<void> {
-  const key = storeKeys.segment(decision.cache.key, object.version, index);
+  const key = storeKeys.segment(decision.cache.key, object.version, index, object.segment);
   let response: Response;
   try {
-    response = await fetchSegment(ctx, decision, index, object.size);
+    response = await fetchSegment(ctx, decision, index, object);
   } catch (error) {
     console.error(`assets ${decision.cache.key}: segment ${index} could not be fetched again: ${String(error)}`);
     evict(key);
@@ -335,22 +402,28 @@ export async function repairSegment(
   const writer = CoreCache.insert(key, segmentWriteOptions(object, index, decision.cache.surrogateKey));
   writer.append(response.body!);
   writer.close();
-  if ((await storedLength(key)) !== segmentLength(index, object.size)) {
+  if ((await storedWhole(key, segmentLength(index, object.size, object.segment))) !== true) {
     console.error(`assets ${decision.cache.key}: segment ${index} broke again while stored; leaving no copy`);
     evict(key);
   }
 }
 
 /**
- * Reads a stored segment back in full: its length, -1 when its body fails, or null when there is
- * no segment stored under the key (purged, evicted or a tombstone).
+ * Whether the segment stored under `key` holds all its `length` bytes: its last byte is read
+ * back (a ranged read waits for an insert still streaming in), which costs one byte of guest
+ * work however large the segment. False when the read fails or comes out short (its insert broke
+ * off); null when there is no segment under the key (purged, evicted, a tombstone, or an insert
+ * production dropped by itself).
  */
-async function storedLength(key: string): Promise<number | null> {
+async function storedWhole(key: string, length: number): Promise<boolean | null> {
   const entry = CoreCache.lookup(key);
-  if (!entry || !isSegmentEntry(entry)) return null;
+  if (!entry || !isSegmentEntry(entry)) {
+    entry?.close();
+    return null;
+  }
   let bytes = 0;
   try {
-    const reader = entry.body().getReader();
+    const reader = entry.body({ start: length - 1, end: length - 1 }).getReader();
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
@@ -359,7 +432,8 @@ async function storedLength(key: string): Promise<number | null> {
   } catch {
     bytes = -1;
   }
-  return bytes;
+  entry.close();
+  return bytes === 1;
 }
 
 /**
@@ -374,9 +448,14 @@ export async function verifySegment(
   object: StoredObject,
   index: number,
 ): Promise<void> {
-  const bytes = await storedLength(storeKeys.segment(decision.cache.key, object.version, index));
-  if (bytes === null || bytes === segmentLength(index, object.size)) return;
-  console.error(`assets ${decision.cache.key}: stored segment ${index} read back ${bytes} bytes; replacing it`);
+  const whole = await storedWhole(storeKeys.segment(decision.cache.key, object.version, index, object.segment), segmentLength(index, object.size, object.segment));
+  if (whole !== false) return;
+  if (!ctx.backends.allows(1)) {
+    console.error(`assets ${decision.cache.key}: stored segment ${index} is broken; no backend request left to replace it`);
+    evict(storeKeys.segment(decision.cache.key, object.version, index, object.segment));
+    return;
+  }
+  console.error(`assets ${decision.cache.key}: stored segment ${index} is broken; replacing it`);
   await repairSegment(ctx, decision, object, index);
 }
 
@@ -392,7 +471,7 @@ export async function fetchSliceRest(
   slice: SegmentSlice,
   delivered: number,
 ): Promise<ReadableStream<Uint8Array>> {
-  const base = segmentRange(slice.index, object.size).start;
+  const base = segmentRange(slice.index, object.size, object.segment).start;
   const wanted = { start: base + slice.start + delivered, end: base + slice.end };
   const response = await fetchRange(ctx, decision, `bytes=${wanted.start}-${wanted.end}`);
   if (!isRangeOf(response, object, wanted)) {
@@ -404,7 +483,7 @@ export async function fetchSliceRest(
 
 /** A host-backed stream of one slice of an open segment. */
 export function readSlice(open: OpenSegment, slice: SegmentSlice, object: StoredObject): ReadableStream<Uint8Array> {
-  const whole = slice.start === 0 && slice.end === segmentLength(slice.index, object.size) - 1;
+  const whole = slice.start === 0 && slice.end === segmentLength(slice.index, object.size, object.segment) - 1;
   // Core Cache body ranges: `end` is an inclusive offset (checked against Viceroy, docs/mp3.md).
   return whole ? open.entry.body() : open.entry.body({ start: slice.start, end: slice.end });
 }
@@ -416,7 +495,7 @@ export function readSlice(open: OpenSegment, slice: SegmentSlice, object: Stored
 export function countCached(objectKey: string, object: StoredObject, indices: readonly number[]): number {
   let cached = 0;
   for (const index of indices) {
-    const entry = CoreCache.lookup(storeKeys.segment(objectKey, object.version, index));
+    const entry = CoreCache.lookup(storeKeys.segment(objectKey, object.version, index, object.segment));
     if (!entry) continue;
     if (entry.state().usable() && isSegmentEntry(entry)) cached++;
     entry.close();

@@ -3,10 +3,11 @@ import {
   answerFreshSeconds,
   decodeMetadata,
   encodeMetadata,
+  passMarker,
   readSegmentAnswer,
   type StoredObject,
 } from "../../src/cache/asset-object.js";
-import { cacheTimes } from "../../src/config/cache-times.js";
+import { cacheTimes, hitForPassSeconds } from "../../src/config/cache-times.js";
 
 const segment = 1000;
 const r2 = (extra: Record<string, string>) =>
@@ -24,6 +25,7 @@ describe("readSegmentAnswer: what an origin answer to a segment request tells th
         etag: '"e1"',
         lastModified: "Wed, 21 Oct 2015 07:28:00 GMT",
         version: 'etag:"e1"',
+        segment,
         headers: { "content-type": "audio/mpeg" },
         times: cacheTimes.assets,
         surrogateKeys: ["ep-1", "show-2"],
@@ -97,13 +99,19 @@ describe("stored metadata", () => {
       etag: '"x"',
       lastModified: null,
       version: 'etag:"x"',
+      segment: 2048,
       headers: {},
       times: cacheTimes.assets,
       surrogateKeys: ["k"],
     };
-    expect(decodeMetadata(encodeMetadata(object))).toEqual({ v: 1, ...object });
+    expect(decodeMetadata(encodeMetadata(object))).toEqual({ v: 2, ...object });
     expect(decodeMetadata("")).toBeNull();
+    // Version 1 had no segment size: its objects were cut at 2 MiB and are not read as another size.
+    expect(decodeMetadata('{"v":1,"kind":"object","size":1,"version":"a"}')).toBeNull();
     expect(decodeMetadata('{"v":2,"kind":"object","size":1,"version":"a"}')).toBeNull();
-    expect(decodeMetadata('{"v":1,"kind":"object","size":-1.5,"version":"a"}')).toBeNull();
+    expect(decodeMetadata('{"v":2,"kind":"object","size":-1.5,"version":"a","segment":2}')).toBeNull();
+    const marker = passMarker("no-validator");
+    expect(decodeMetadata(encodeMetadata(marker))).toEqual({ v: 2, ...marker });
+    expect(marker.times.fresh).toBe(hitForPassSeconds);
   });
 });

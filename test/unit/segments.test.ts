@@ -1,9 +1,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { computeLimits } from "../../src/config/limits.js";
 import {
   objectVersion,
   planBody,
   planLength,
+  segmentBytes,
   segmentCount,
   segmentLength,
   segmentRange,
@@ -148,5 +150,16 @@ describe("planBody: the bytes served are the bytes asked for", () => {
         });
       }),
     );
+  });
+});
+
+describe("segmentBytes: sized for the execution budget", () => {
+  it("cuts a 1 GiB object into 16 segments, half of the backend requests one execution may make", () => {
+    expect(segmentCount(1024 * 1024 * 1024, segmentBytes)).toBe(16);
+    expect(segmentCount(1024 * 1024 * 1024, segmentBytes)).toBeLessThanOrEqual(computeLimits.backendRequests / 2);
+  });
+
+  it("stays under the 100 MB Fastly keeps per cached object", () => {
+    expect(segmentBytes).toBeLessThan(computeLimits.cachedObjectBytes);
   });
 });
