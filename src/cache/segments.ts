@@ -10,19 +10,15 @@ import type { ByteRange } from "../http/range.js";
 const MiB = 1024 * 1024;
 
 /**
- * Segment size: 64 MiB, recorded with each object (StoredObject.segment) so that a later change
- * never mixes cuts. It is what the execution budget asks for (src/config/limits.ts):
- * - a body made of one cache entry leaves on the host, without the program (docs/mp3.md), and
- *   at 64 MiB almost every episode is one entry, so its full downloads and its ranges are one
- *   host body each;
- * - a cold object of 1 GiB is 16 segment requests, half of the 32 backend requests an execution
- *   may make; a 300 MB episode is 5;
- * - it stays well under the 100 MB Fastly keeps per cached object.
- * The cost is the cold seek: a segment fills from its start at origin speed, so a seek deep into
- * a cold segment is answered from the origin directly while the segment fills (src/edge/assets.ts,
- * `directSeekBytes`), instead of waiting for the bytes before it to arrive.
+ * Segment size: 2 MiB, recorded with each object (StoredObject.segment) so that a later change
+ * never mixes cuts. No answer from the store is larger than 2 MiB (src/cache/asset-delivery.ts),
+ * so an answer touches at most two segments: at most three origin requests on a cold object,
+ * with the first, far inside the 32 an execution may make. Measured under Viceroy
+ * (`npm run bench -- --sweep`, docs/mp3.md): a seek into a cold segment waits for the bytes
+ * before it in that segment to arrive from the origin (mean cold-seek time to first byte 12 ms at
+ * 1 MiB, 18-20 ms at 2 MiB, 29 ms at 4 MiB, 30-43 ms at 8 MiB).
  */
-export const segmentBytes = 64 * MiB;
+export const segmentBytes = 2 * MiB;
 
 /** A slice of one segment: `start`/`end` are offsets inside the segment, inclusive. */
 export interface SegmentSlice {

@@ -19,7 +19,9 @@ import { answerAsset, type AssetAnswer } from "../http/asset-answer.js";
 import { deliveryFor, type ContentAnswer } from "../cache/asset-delivery.js";
 import { origins } from "../config/origins.js";
 import { withoutConnectionSpecific } from "../http/hop-by-hop.js";
-import { statusWithoutAnswer } from "../http/origin-failure.js";
+import { statusWithoutAnswer, type OriginFailure } from "../http/origin-failure.js";
+import { CacheOverride } from "fastly:cache-override";
+import { retention } from "../cache/policy.js";
 import { fetchWithRetry } from "./origin-retry.js";
 import { parseRangeHeader } from "../http/range.js";
 import { passMarker, readSegmentAnswer, type StoredMetadata, type StoredObject } from "../cache/asset-object.js";
@@ -39,7 +41,6 @@ import {
   insertObject,
   lookupObject,
   openSegment,
-  openSlice,
   readSlice,
   release,
   repairSegment,
@@ -101,19 +102,19 @@ async function serveFromStore(ctx: RequestContext, decision: AssetDecision, meth
     asked.kind === "content"
       ? deliveryFor(asked, source.object, () => answerAsset(method, withoutRange(ctx.req.headers), source.object, boundary) as ContentAnswer)
       : null;
-  if (delivery?.kind === "origin") {
-    // A 200 over several segments is one origin body on the host, not segments the program
-    // would have to write one after another (src/cache/asset-delivery.ts).
+  if (delivery?.kind === "whole") {
+    // A 200 larger than the store may write is the origin's body, which leaves on the host
+    // (src/cache/asset-delivery.ts).
     const checks = new SegmentChecks(ctx, decision, source.object);
     if (source.arrived) checks.stored(source.arrived);
     checks.settle([]);
-    return passWhole(ctx, decision, delivery.reason);
+    return wholeFromHttpCache(ctx, decision, source.object, delivery.reason);
   }
   const answer = delivery ? delivery.answer : asked;
   const notes = [...source.notes];
   if (answer.kind === "content" && answer.rangeIgnored) notes.push(`range-ignored=${answer.rangeIgnored}`);
-  if (delivery?.kind === "slice" && delivery.bounded) notes.push("range-bounded");
-  const plan: readonly PlannedPiece[] = delivery?.kind === "slice" ? [delivery.slice] : delivery?.kind === "written" ? delivery.plan : [];
+  if (delivery?.kind === "written" && delivery.bounded) notes.push("range-bounded");
+  const plan: readonly PlannedPiece[] = delivery?.kind === "written" ? delivery.plan : [];
   const segments = segmentsOf(plan);
   // The segment that came with the object's metadata is in the cache now, but was not before.
   const arrivedNow = source.arrived && !source.arrived.cached && segments.includes(source.arrived.index) ? 1 : 0;
@@ -165,20 +166,12 @@ async function serveFromStore(ctx: RequestContext, decision: AssetDecision, meth
     return opening;
   };
 
-  /** The answer's one slice: its segment, or for a deep seek into a cold one, the origin's bytes. */
-  const openOnly = async (slice: SegmentSlice): Promise<ReadableStream<Uint8Array>> => {
-    if (arrived && slice.index === arrived.index) return readSlice(await open(slice), slice, source.object);
-    const got = await openSlice(ctx, decision, source.object, slice);
-    if (got.kind === "direct") return got.body;
-    return readSlice(checks.stored(got.segment), slice, source.object);
-  };
-
   // The first slice is opened before answering, so that an origin failure there can still
   // become a proper status instead of a cut-off body.
   const firstSlice = plan.find((p): p is SegmentSlice => p.kind === "segment")!;
   let first: ReadableStream<Uint8Array>;
   try {
-    first = plan.length === 1 ? await openOnly(firstSlice) : readSlice(await open(firstSlice), firstSlice, source.object);
+    first = readSlice(await open(firstSlice), firstSlice, source.object);
   } catch (error) {
     checks.settle(opened);
     const failure: CacheOutcome = { ...outcome, state: "miss", fwd: "miss", note: "origin-error" };
@@ -189,21 +182,13 @@ async function serveFromStore(ctx: RequestContext, decision: AssetDecision, meth
     }
     console.error(`assets ${decision.cache.key}: ${String(error)}`);
     if (error instanceof SegmentUnavailable && error.response) {
-      return { response: new Response(error.response.body, error.response), cache: failure };
+      return { response: new Response(error.response.body, error.response), cache: failure, hostBody: true };
     }
     return { response: originUnavailable("assets"), cache: failure };
   }
-  if (plan.length === 1) {
-    // One slice of one segment: the cache entry's own body, handed to the platform, which sends
-    // it without the program (docs/mp3.md, "Bytes on the host"): the execution ends at once,
-    // however large the slice or slow the client. A segment this request stored is read back
-    // afterwards (one byte) and replaced if its insert broke.
-    checks.settle(opened);
-    return { response: new Response(first, { status: answer.status, headers, manualFramingHeaders: true }), cache: outcome };
-  }
-  // Several pieces (segments, multipart text) are written by the program, one chunk at a time:
-  // streamPlan checks each segment gives exactly its bytes, has a broken stored segment
-  // replaced, and says which were read in full.
+  // The body is written by the program, one chunk at a time (the runtime would read a cache
+  // entry's body through JavaScript anyway, docs/mp3.md): streamPlan checks each segment gives
+  // exactly its bytes, has a broken stored segment replaced, and says which were read in full.
   const body = streamPlan(plan, async (slice) => readSlice(await open(slice), slice, source.object), {
     first,
     onBroken: (slice, error) => checks.broken(slice, error),
@@ -214,7 +199,7 @@ async function serveFromStore(ctx: RequestContext, decision: AssetDecision, meth
     window: windowFor(ctx, source.object),
     onEnd: () => checks.settle(opened),
   });
-  return { response: new Response(body, { status: answer.status, headers, manualFramingHeaders: true }), cache: outcome, guestBody: true };
+  return { response: new Response(body, { status: answer.status, headers, manualFramingHeaders: true }), cache: outcome };
 }
 
 /**
@@ -403,7 +388,8 @@ function failed(ctx: RequestContext, lookup: ObjectLookup, staleCopy: StoredMeta
     return { served: storedAnswer(ctx, lookup, staleCopy) };
   }
   const cache: CacheOutcome = { state: "miss", fwd: "uri-miss", origin: "assets", note: "origin-error" };
-  return { served: { response: response ? new Response(response.body, response) : originUnavailable("assets"), cache } };
+  if (!response) return { served: { response: originUnavailable("assets"), cache } };
+  return { served: { response: new Response(response.body, response), cache, hostBody: true } };
 }
 
 /** stale-while-revalidate: a conditional request for segment 0, off the client's path. */
@@ -459,18 +445,29 @@ function storedAnswer(ctx: RequestContext, lookup: ObjectLookup, answer: Extract
 }
 
 /**
- * The client's GET or HEAD for the whole object, passed to the origin (retried once like every
- * origin request of a cacheable route), its body handed to the host as it is.
+ * A 200 larger than an answer from the store may be: the client's GET for the whole object, sent
+ * to the origin through Fastly's readthrough HTTP cache with the assets cache times and the URL's
+ * surrogate keys, so the body leaves on the host (a fetched body is the one kind js-compute hands
+ * over), and production keeps a copy of it the way Fastly's HTTP cache does. Viceroy has no HTTP
+ * cache: there every such request reaches the origin (docs/mp3.md, "Whole downloads").
  */
-async function passWhole(ctx: RequestContext, decision: AssetDecision, reason: string): Promise<Served> {
-  const cache: CacheOutcome = { state: "pass", fwd: "bypass", origin: "assets", note: reason };
-  const result = await fetchWithRetry(ctx, decision, { method: ctx.req.method, drop: wholeOnly });
-  if (result.ok || result.response) {
-    const upstream = result.ok ? result.response : result.response!;
+async function wholeFromHttpCache(ctx: RequestContext, decision: AssetDecision, object: StoredObject, reason: string): Promise<Served> {
+  const cache: CacheOutcome = { state: "pass", fwd: "bypass", origin: "assets", note: `${reason} http-cache` };
+  const { maxAgeMs, staleMs } = retention(object.times);
+  const cacheOverride = new CacheOverride("override", {
+    ttl: Math.round(maxAgeMs / 1000),
+    swr: Math.round(staleMs / 1000),
+    surrogateKey: [decision.cache.surrogateKey, ...object.surrogateKeys].join(" "),
+  });
+  const result = await fetchWithRetry(ctx, decision, { method: ctx.req.method, drop: wholeOnly, cacheOverride });
+  const upstream = result.response;
+  if (upstream) {
     const headers = withoutConnectionSpecific(upstream.headers);
-    return { response: new Response(upstream.body, { status: upstream.status, headers, manualFramingHeaders: headers.has("content-length") }), cache };
+    const manualFramingHeaders = headers.has("content-length");
+    return { response: new Response(upstream.body, { status: upstream.status, headers, manualFramingHeaders }), cache, hostBody: true };
   }
-  return { response: originUnavailable("assets", statusWithoutAnswer(result.failure, origins.assets)), cache };
+  const failure: OriginFailure = result.ok ? { kind: "network", elapsedMs: 0 } : result.failure;
+  return { response: originUnavailable("assets", statusWithoutAnswer(failure, origins.assets)), cache };
 }
 
 /** Headers of the client that would make the origin answer anything but the whole object. */
@@ -485,5 +482,5 @@ function withoutRange(headers: Headers): Headers {
 /** The client's own request, uncached, when the store cannot keep this object. */
 async function passThrough(ctx: RequestContext, decision: AssetDecision, reason: string): Promise<Served> {
   const served = await passToOrigin(ctx, { ...decision, passReason: reason });
-  return { response: served.response, cache: { state: "pass", fwd: "bypass", origin: "assets", note: reason } };
+  return { ...served, cache: { state: "pass", fwd: "bypass", origin: "assets", note: reason } };
 }

@@ -323,5 +323,5 @@ function answerUncached(
   const body = ctx.req.method === "HEAD" ? null : upstream.body;
   if (ctx.req.method === "HEAD") void upstream.body?.cancel();
   // RFC 9110 §7.6.1: the origin's hop-by-hop headers end at the edge.
-  return { response: new Response(body, { status: upstream.status, headers: withoutConnectionSpecific(upstream.headers) }), cache };
+  return { response: new Response(body, { status: upstream.status, headers: withoutConnectionSpecific(upstream.headers) }), cache, hostBody: true };
 }

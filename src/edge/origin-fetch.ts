@@ -20,6 +20,12 @@ export interface OriginFetchOptions {
   /** Client headers that must not reach the origin for this fetch (Range, conditionals…). */
   readonly drop?: readonly string[];
   readonly body?: ReadableStream | null;
+  /**
+   * How Fastly's readthrough HTTP cache treats this request: passed by default (the edge keeps
+   * its own cache in Core Cache); whole objects larger than a store answer use it
+   * (src/edge/assets.ts).
+   */
+  readonly cacheOverride?: CacheOverride;
 }
 
 export function fetchFromOrigin(
@@ -38,7 +44,7 @@ export function fetchFromOrigin(
     headers,
     body: options.body ?? null,
     backend: backendFor(origin.name, method),
-    cacheOverride: new CacheOverride("pass"),
+    cacheOverride: options.cacheOverride ?? new CacheOverride("pass"),
   });
 }
 

@@ -24,6 +24,7 @@ export async function passToOrigin(ctx: RequestContext, decision: ToOrigin): Pro
     return {
       response: new Response(upstream.body, { status: upstream.status, statusText: upstream.statusText, headers, manualFramingHeaders }),
       cache,
+      hostBody: true,
     };
   } catch (error) {
     const elapsedMs = Date.now() - started;

@@ -7,9 +7,10 @@ export interface Served {
   readonly response: Response;
   readonly cache: CacheOutcome;
   /**
-   * The program writes this body itself (several cache entries, or multipart text between them):
-   * its bytes are counted as they leave. Every other body of declared length is handed to the
-   * platform and logged when the response starts (src/edge/logging.ts).
+   * The body is an origin response's, of declared length, handed to the platform, which sends it
+   * without the program: its lines are written when the response starts, with the length handed
+   * over (src/edge/logging.ts). Every other body (cache entries included: js-compute reads them
+   * through JavaScript) is counted as it leaves.
    */
-  readonly guestBody?: boolean;
+  readonly hostBody?: boolean;
 }
