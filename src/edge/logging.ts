@@ -1,7 +1,11 @@
 // Log lines for every response (spec "Logs shipped to S3"): receives the final response and
-// returns the one to send, whose body is counted as it leaves (src/logs/counting-body.ts). The
-// lines are written when the body has ended, inside `event.waitUntil` so the instance lives
-// until then; what they say is decided in src/logs/.
+// returns the one to send. An origin's body of declared length is handed to the platform, which
+// sends it without the program, so its lines are written at once with the length handed over
+// (delivery `host`); every other body (cache entries, which js-compute reads through JavaScript
+// anyway, and text of unknown length) is counted as it leaves
+// (src/logs/counting-body.ts) and its lines written when it has ended, inside `event.waitUntil`
+// so the instance lives until then. What the lines say is decided in src/logs/; docs/logs.md
+// says what `bytes` means for each delivery.
 
 import { Logger } from "fastly:logger";
 import { destinationsFor } from "../logs/destinations.js";
@@ -26,11 +30,14 @@ export function withLogging(ctx: RequestContext, served: Served, response: Respo
     write(0, "complete");
     return response;
   }
-  // A counted body is a stream the program writes, which the platform would send chunked; keep
-  // the Content-Length the response already had (a download client needs it for progress and to
-  // notice a short body), so framing stays exactly what it was without counting.
+  // Keep the Content-Length the response already had (a download client needs it for progress
+  // and to notice a short body), instead of the platform's chunked framing of a stream.
   const length = response.headers.get("content-length");
   const manualFramingHeaders = length !== null && /^\d{1,15}$/.test(length);
+  if (manualFramingHeaders && served.hostBody) {
+    write(Number(length), "host");
+    return new Response(response.body, { status: response.status, statusText: response.statusText, headers: response.headers, manualFramingHeaders });
+  }
   let ended!: () => void;
   ctx.event.waitUntil(new Promise<void>((resolve) => (ended = resolve)));
   const body = countingBody(

@@ -1,5 +1,6 @@
 // One finished request/response exchange as plain data: everything the three log lines are
-// written from. The shell (src/edge/logging.ts) fills it when the response body has ended.
+// written from. The shell (src/edge/logging.ts) fills it when the response body has ended, or when
+// it hands a body to the platform.
 
 import type { ServedBy } from "../cache/cache-status.js";
 import type { CacheOutcome } from "../cache/outcome.js";
@@ -9,10 +10,13 @@ import type { ClientGeo } from "./geo.js";
  * How the response body ended:
  * - `complete`: every byte was handed to the client connection;
  * - `client-gone`: the client hung up before the end (bodyBytes counts what left until then);
- * - `failed`: the body could not be produced to the end (an origin broke off mid-body).
+ * - `failed`: the body could not be produced to the end (an origin broke off mid-body);
+ * - `handed-off`: a WebSocket upgrade the platform took over; its bytes never pass the program;
+ * - `host`: an origin's body of declared length was handed to the platform, which sends it
+ *   without the program; bodyBytes is the length handed over, written when the response starts,
+ *   since the program cannot see how much of it the client takes (docs/logs.md).
  */
-/** `handed-off`: a WebSocket upgrade the platform took over; its bytes never pass the program. */
-export type Delivery = "complete" | "client-gone" | "failed" | "handed-off";
+export type Delivery = "complete" | "client-gone" | "failed" | "handed-off" | "host";
 
 export interface Exchange {
   /** Epoch milliseconds when the request arrived. */
