@@ -46,6 +46,7 @@ import {
   repairSegment,
   replaceObject,
   SegmentUnavailable,
+  statusFor,
   storeArrivedSegment,
   verifySegment,
   VersionChanged,
@@ -184,7 +185,7 @@ async function serveFromStore(ctx: RequestContext, decision: AssetDecision, meth
     if (error instanceof SegmentUnavailable && error.response) {
       return { response: new Response(error.response.body, error.response), cache: failure, hostBody: true };
     }
-    return { response: originUnavailable("assets"), cache: failure };
+    return { response: originUnavailable("assets", statusFor(error)), cache: failure };
   }
   // The body is written by the program, one chunk at a time (the runtime would read a cache
   // entry's body through JavaScript anyway, docs/mp3.md): streamPlan checks each segment gives
@@ -323,7 +324,7 @@ async function objectFor(ctx: RequestContext, decision: AssetDecision, lookup: O
     response = await fetchSegment(ctx, decision, want, null, conditional);
   } catch (error) {
     console.error(`assets ${decision.cache.key}: origin unreachable: ${String(error)}`);
-    return failed(ctx, lookup, staleCopy, null);
+    return failed(ctx, lookup, staleCopy, null, statusFor(error));
   }
   if (response.status >= 500) return failed(ctx, lookup, staleCopy, response);
   if (response.status === 304 && staleCopy) {
@@ -375,7 +376,14 @@ async function objectFor(ctx: RequestContext, decision: AssetDecision, lookup: O
 }
 
 /** The origin failed (after one retry): a stale copy if there is one, else its answer or a 503. */
-function failed(ctx: RequestContext, lookup: ObjectLookup, staleCopy: StoredMetadata | null, response: Response | null): Found {
+function failed(
+  ctx: RequestContext,
+  lookup: ObjectLookup,
+  staleCopy: StoredMetadata | null,
+  response: Response | null,
+  /** The edge's status when there is neither a stale copy nor an answer. */
+  status: 503 | 504 = 503,
+): Found {
   release(lookup.entry);
   if (staleCopy?.kind === "object") {
     void response?.body?.cancel();
@@ -388,7 +396,7 @@ function failed(ctx: RequestContext, lookup: ObjectLookup, staleCopy: StoredMeta
     return { served: storedAnswer(ctx, lookup, staleCopy) };
   }
   const cache: CacheOutcome = { state: "miss", fwd: "uri-miss", origin: "assets", note: "origin-error" };
-  if (!response) return { served: { response: originUnavailable("assets"), cache } };
+  if (!response) return { served: { response: originUnavailable("assets", status), cache } };
   return { served: { response: new Response(response.body, response), cache, hostBody: true } };
 }
 

@@ -1,6 +1,7 @@
-// Origin fetches for cacheable requests: retried once on a 5xx or an instant connection failure
-// (spec, Caching), so one bad answer from Fly or R2 does not reach a listener; a timeout is not
-// retried (src/http/origin-failure.ts).
+// Origin fetches for cacheable requests, on every route (pages, feeds, every assets segment):
+// retried once on a 5xx or an instant connection failure (spec, Caching), so one bad answer from
+// Fly or R2 does not reach a listener; a timeout is not retried, and becomes a 504 where a 503
+// answers an unreachable origin (src/http/origin-failure.ts).
 
 import { origins } from "../config/origins.js";
 import type { ToOrigin } from "../decision.js";
@@ -41,4 +42,28 @@ async function attempt(
     console.error(`origin ${decision.origin} failed after ${Date.now() - started} ms: ${String(error)}`);
     return { ok: false, response: null, failure: { kind: "network", elapsedMs: Date.now() - started } };
   }
+}
+
+/** No answer came from the origin, after the retry if one was worth it. */
+export class OriginUnreachable extends Error {
+  constructor(
+    origin: string,
+    readonly failure: OriginFailure,
+  ) {
+    super(`the ${origin} origin gave no answer (${failure.kind === "network" ? `${failure.elapsedMs} ms` : failure.status})`);
+  }
+}
+
+/**
+ * `fetchWithRetry` for callers that handle an origin's 5xx themselves: the last answer, whatever
+ * its status; rejects with OriginUnreachable when no answer came at all.
+ */
+export async function answerWithRetry(
+  ctx: RequestContext,
+  decision: Pick<ToOrigin, "origin" | "originPath">,
+  options: OriginFetchOptions = {},
+): Promise<Response> {
+  const result = await fetchWithRetry(ctx, decision, options);
+  if (result.response) return result.response;
+  throw new OriginUnreachable(decision.origin, result.ok ? { kind: "network", elapsedMs: 0 } : result.failure);
 }

@@ -13,7 +13,9 @@ import { segmentBytes, segmentLength, segmentRange, storeKeys, type SegmentSlice
 import type { ToOrigin } from "../decision.js";
 import type { RequestContext } from "./context.js";
 import { evict, hitsOf } from "./core-cache.js";
-import { fetchFromOrigin } from "./origin-fetch.js";
+import { origins } from "../config/origins.js";
+import { statusWithoutAnswer } from "../http/origin-failure.js";
+import { answerWithRetry, OriginUnreachable } from "./origin-retry.js";
 
 /** Client headers that must not shape a segment fetch shared by every client. */
 const clientOnlyHeaders = [
@@ -145,8 +147,9 @@ function segmentRangeHeader(index: number, object: StoredObject | null): string 
 }
 
 /**
- * One origin request for one segment, retried once on a 5xx or a failed connection (spec:
- * Caching). Resolves with the last answer; rejects only if no answer came at all.
+ * One origin request for one segment, retried as every origin request of a cacheable route is
+ * (src/edge/origin-retry.ts). Resolves with the last answer; rejects with OriginUnreachable only
+ * if no answer came at all.
  */
 export function fetchSegment(
   ctx: RequestContext,
@@ -159,22 +162,7 @@ export function fetchSegment(
 }
 
 async function fetchRange(ctx: RequestContext, decision: ToOrigin, range: string, extraHeaders: Record<string, string> = {}): Promise<Response> {
-  const options = {
-    method: "GET",
-    drop: clientOnlyHeaders,
-    headers: { range, ...extraHeaders },
-  };
-  let lastError: unknown;
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const response = await fetchFromOrigin(ctx, decision, options);
-      if (response.status < 500 || attempt === 1) return response;
-      await response.body?.cancel();
-    } catch (error) {
-      lastError = error;
-    }
-  }
-  throw lastError;
+  return answerWithRetry(ctx, decision, { method: "GET", drop: clientOnlyHeaders, headers: { range, ...extraHeaders } });
 }
 
 /** A segment ready to be read: a found entry, or the read side of an insert in progress. */
@@ -198,9 +186,18 @@ export class SegmentUnavailable extends Error {
     message: string,
     /** The origin's answer when it gave one, for passing through when nothing was sent yet. */
     readonly response: Response | null = null,
+    /** The edge's status when no answer came: 504 when the origin timed out, else 503. */
+    readonly status: 503 | 504 = 503,
   ) {
     super(message);
   }
+}
+
+/** The edge's status for an origin request that failed with `error`. */
+export function statusFor(error: unknown): 503 | 504 {
+  if (error instanceof OriginUnreachable) return statusWithoutAnswer(error.failure, origins.assets);
+  if (error instanceof SegmentUnavailable) return error.status;
+  return 503;
 }
 
 /**
@@ -275,7 +272,7 @@ export async function openSegment(
     response = await fetchSegment(ctx, decision, index, object);
   } catch (error) {
     release(entry);
-    throw new SegmentUnavailable(`segment ${index}: ${String(error)}`);
+    throw new SegmentUnavailable(`segment ${index}: ${String(error)}`, null, statusFor(error));
   }
   if (isSegmentOf(response, object, index)) {
     return { index, entry: insertSegment(entry, object, index, response.body!, urlKey), cached: false };
