@@ -31,6 +31,60 @@ export type Fault =
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
+/** The header the edge sends its request id in (src/http/origin-request.ts). */
+export const requestIdHeader = "x-request-id";
+
+/** Origin requests one edge request id made, as `GET /budget` reports them. */
+export interface BudgetEntry {
+  /** Origin requests carrying this id (since the `since` asked for), across every origin. */
+  readonly count: number;
+  /** The same, by origin. */
+  readonly origins: Readonly<Record<string, number>>;
+  /** The first of them, to name the edge request when its request-log line is missing. */
+  readonly first: { readonly origin: string; readonly method: string; readonly url: string };
+}
+
+/** `GET /budget[?since=<seq>]`: origin requests by request id, from `seq` on (id "" = no id). */
+export interface BudgetReport {
+  /** Origin requests recorded so far; pass it back as `since` to see only what comes after. */
+  readonly seq: number;
+  readonly requests: Readonly<Record<string, BudgetEntry>>;
+}
+
+/**
+ * Every origin request of the run by the edge request id it carried, across all origins: what
+ * one execution of the program asked of its backends (Fastly allows 32, src/config/limits.ts).
+ * Unlike `requests` it is never cleared by `DELETE /requests`, so a test that resets the origins
+ * mid-way cannot hide an execution's requests from the e2e harness (test/e2e/support/limits.ts).
+ */
+export class BackendLedger {
+  private seq = 0;
+  private readonly byId = new Map<string, { seq: number; origin: string; method: string; url: string }[]>();
+
+  record(origin: string, req: IncomingMessage): void {
+    const header = req.headers[requestIdHeader];
+    const id = (Array.isArray(header) ? header[0] : header) ?? "";
+    this.seq += 1;
+    let seen = this.byId.get(id);
+    if (!seen) this.byId.set(id, (seen = []));
+    seen.push({ seq: this.seq, origin, method: req.method ?? "", url: req.url ?? "" });
+  }
+
+  /** Origin requests recorded after `since` (a `seq` from an earlier report), by request id. */
+  report(since = 0): BudgetReport {
+    const requests: Record<string, BudgetEntry> = {};
+    for (const [id, seen] of this.byId) {
+      const after = seen.filter((s) => s.seq > since);
+      if (after.length === 0) continue;
+      const origins: Record<string, number> = {};
+      for (const s of after) origins[s.origin] = (origins[s.origin] ?? 0) + 1;
+      const { origin, method, url } = after[0]!;
+      requests[id] = { count: after.length, origins, first: { origin, method, url } };
+    }
+    return { seq: this.seq, requests };
+  }
+}
+
 export class OriginFront {
   readonly requests: RecordedRequest[] = [];
   private faults: { fault: Exclude<Fault, { mode: "down" }>; left: number }[] = [];
@@ -42,6 +96,8 @@ export class OriginFront {
   constructor(
     readonly name: string,
     private readonly handler: Handler,
+    /** Shared by every origin of a run, so counts by request id span all of them. */
+    private readonly ledger: BackendLedger = new BackendLedger(),
   ) {
     this.server = createServer((req, res) => void this.serve(req, res));
     this.server.on("connection", (socket) => {
@@ -101,6 +157,7 @@ export class OriginFront {
 
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     this.requests.push({ method: req.method ?? "", url: req.url ?? "", headers: { ...req.headers }, at: Date.now() });
+    this.ledger.record(this.name, req);
     const fault = this.takeFault(req.url ?? "/");
     try {
       if (fault?.mode === "hang") return;
@@ -146,14 +203,22 @@ function cutAfter(res: ServerResponse, bytes: number, then: () => void): void {
   }) as typeof res.end;
 }
 
-/** The control server: GET/DELETE /requests[/<origin>], POST/DELETE /faults/<origin>. */
-export function controlServer(fronts: Map<string, OriginFront>): Server {
+/**
+ * The control server: GET/DELETE /requests[/<origin>], POST/DELETE /faults/<origin>, and
+ * GET /budget[?since=<seq>] (origin requests by edge request id, never reset; see BackendLedger).
+ */
+export function controlServer(fronts: Map<string, OriginFront>, ledger: BackendLedger = new BackendLedger()): Server {
   return createServer(async (req, res) => {
-    const [, resource, name] = (req.url ?? "/").split("?")[0]!.split("/");
+    const [pathname, search = ""] = (req.url ?? "/").split("?") as [string, string?];
+    const [, resource, name] = pathname.split("/");
     const targets = name ? [fronts.get(name)].filter((f): f is OriginFront => !!f) : [...fronts.values()];
     if (name && targets.length === 0) return void res.writeHead(404).end(`no origin ${name}\n`);
     const json = (value: unknown) =>
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(value));
+    if (resource === "budget" && req.method === "GET" && !name) {
+      const since = Number(new URLSearchParams(search).get("since") ?? 0);
+      return json(ledger.report(Number.isSafeInteger(since) ? since : 0));
+    }
     if (resource === "requests" && req.method === "GET") {
       return json(Object.fromEntries(targets.map((f) => [f.name, f.requests])));
     }

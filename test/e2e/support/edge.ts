@@ -3,7 +3,7 @@
 
 import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { inject } from "vitest";
-import type { Fault, RecordedRequest } from "../../../scripts/origins/front.js";
+import type { BudgetReport, Fault, RecordedRequest } from "../../../scripts/origins/front.js";
 
 export interface EdgeResponse {
   readonly status: number;
@@ -67,6 +67,14 @@ async function control(method: string, path: string, body?: unknown): Promise<un
 export async function originRequests(origin: string): Promise<RecordedRequest[]> {
   const all = (await control("GET", `/requests/${origin}`)) as Record<string, RecordedRequest[]>;
   return all[origin] ?? [];
+}
+
+/**
+ * Origin requests by edge request id, across every origin, after the ledger position `since`
+ * (0: the whole run). Unlike `originRequests`, never reset; the limits check reads it.
+ */
+export async function originBudget(since = 0): Promise<BudgetReport> {
+  return (await control("GET", `/budget?since=${since}`)) as BudgetReport;
 }
 
 export async function resetOrigins(): Promise<void> {
