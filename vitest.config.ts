@@ -19,6 +19,8 @@ export default defineConfig({
           include: ["test/e2e/**/*.test.ts"],
           environment: "node",
           globalSetup: ["test/e2e/support/global-setup.ts"],
+          // After each file: Fastly's per-execution limits on every request it sent.
+          setupFiles: ["test/e2e/support/limits.ts"],
           // One edge, one cache: files run one after another so origin request counts are exact.
           pool: "forks",
           poolOptions: { forks: { singleFork: true } },

@@ -18,6 +18,16 @@ export interface LocalEdge {
   stop(): Promise<void>;
 }
 
+/**
+ * Viceroy's log filter when `logExecutions` is asked for: errors from all of Viceroy as by
+ * default, plus the INFO events of `viceroy_lib::execute` (viceroy-lib 0.22.0 src/execute.rs).
+ * Those are four lines per execution, all in the span `request{id=<n>}`: "handling request
+ * <method> <uri>", "response status: <n>", "request completed using <size> of WebAssembly heap"
+ * and "request completed in <duration>" (the guest's wall time, waitUntil work included), which
+ * the e2e harness reads (test/support/execution-limits.ts). No other module logs at INFO.
+ */
+export const executionLogFilter = "viceroy=error,viceroy_lib=error,viceroy_lib::execute=info";
+
 /** Shorter origin timeouts for tests that wait for one to fire. */
 export interface TimeoutOverrides {
   readonly firstByteTimeoutMs?: number;
@@ -49,6 +59,11 @@ export async function startLocalEdge(options: {
   /** Also hands every chunk of Viceroy's stdout (where logging endpoints print) to this. */
   onStdout?: (chunk: Buffer) => void;
   env?: NodeJS.ProcessEnv;
+  /**
+   * Have Viceroy log each execution's start, wall time and heap (RUST_LOG=executionLogFilter);
+   * the e2e harness checks them against Fastly's limits. An explicit `env.RUST_LOG` wins.
+   */
+  logExecutions?: boolean;
   timeouts?: TimeoutOverrides;
   /** The Compute program to run; bin/main.wasm unless given (the bench also runs others). */
   wasm?: string;
@@ -58,7 +73,7 @@ export async function startLocalEdge(options: {
   writeFileSync(options.manifestPath, localManifest(options.ports, options.timeouts));
   const child = spawn(viceroy, ["-C", options.manifestPath, "--addr", options.addr, options.wasm ?? join(projectRoot, "bin", "main.wasm")], {
     cwd: projectRoot,
-    env: { ...process.env, ...options.env },
+    env: { ...process.env, ...(options.logExecutions ? { RUST_LOG: executionLogFilter } : {}), ...options.env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   if (options.logPath) {

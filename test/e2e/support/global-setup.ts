@@ -1,7 +1,7 @@
 // Starts the local origins on free ports and the built wasm under Viceroy against them, once for
 // the whole end-to-end run; tests reach them through `inject("edge")`.
 
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import { freePort, startLocalEdge } from "../../../scripts/local-edge.js";
@@ -13,7 +13,10 @@ export interface EdgeContext {
   readonly base: string;
   /** http://127.0.0.1:<port> of the origins' control server. */
   readonly control: string;
-  /** Viceroy's stdout and stderr; logging endpoints print `<endpoint> :: <line>` there. */
+  /**
+   * Viceroy's stdout and stderr; logging endpoints print `<endpoint> :: <line>` there, and
+   * Viceroy its per-execution lines (`executionLogFilter` in scripts/local-edge.ts).
+   */
   readonly logPath: string;
   readonly purgeToken: string;
   readonly ports: Record<string, number>;
@@ -34,7 +37,9 @@ declare module "vitest" {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const wasm = join(projectRoot, "bin", "main.wasm");
   if (!existsSync(wasm)) throw new Error("bin/main.wasm is missing: run `npm run build` (npm test does)");
-  const dir = join(projectRoot, ".local", "test");
+  // A directory of this run's own: other runs in the same checkout (on their own free ports)
+  // must neither truncate this run's Viceroy log nor hand its Viceroy their manifest.
+  const dir = runDirectory(join(projectRoot, ".local", "test"));
   const origins = await startLocalOrigins(
     { app: 0, assets: 0, feeds: 0, nightly: 0, control: 0 },
     join(projectRoot, ".local", "r2-test"),
@@ -47,6 +52,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     manifestPath: join(dir, "fastly.toml"),
     logPath,
     env: { PURGE_TOKEN: purgeToken },
+    // Every execution's wall time, for the limits check after each file (./limits.ts).
+    logExecutions: true,
     timeouts: { firstByteTimeoutMs: originTimeoutMs, betweenBytesTimeoutMs: originTimeoutMs },
   });
   project.provide("edge", {
@@ -61,4 +68,25 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await edge.stop();
     await origins.stop();
   };
+}
+
+/** `<root>/<pid>`, after removing the directories of earlier runs whose process has ended. */
+function runDirectory(root: string): string {
+  mkdirSync(root, { recursive: true });
+  for (const name of readdirSync(root)) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid || isRunning(Number(name))) continue;
+    rmSync(join(root, name), { recursive: true, force: true });
+  }
+  const dir = join(root, String(process.pid));
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
 }

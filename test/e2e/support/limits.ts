@@ -1,0 +1,93 @@
+// Fastly's per-execution limits on every request an e2e file sends (a `setupFiles` module of the
+// e2e project, vitest.config.ts). Viceroy enforces none of them, so after each file this checks
+// what the file's requests made the edge do (pure logic and wording: test/support/execution-limits.ts):
+//   - origin requests per edge request id ≤ computeLimits.backendRequests, counted by the local
+//     origins' ledger (`GET /budget`, never reset by `resetOrigins()`);
+//   - each execution's wall time < computeLimits.runtimeMs, from Viceroy's "request completed in"
+//     line (scripts/local-edge.ts, `executionLogFilter`);
+//   - each request-log line's `cpu_ms` (vCpuTime()) ≤ computeLimits.cpuMs, a warning only while
+//     `cpuCheck` says so.
+// A file that breaks one fails in its afterAll, naming each offending request; every file prints
+// one summary line of its maximum figures.
+
+import { readFileSync } from "node:fs";
+import { relative } from "node:path";
+import { afterAll, beforeAll } from "vitest";
+import { projectRoot } from "../../../scripts/origins/r2.js";
+import { mp3s } from "../../../scripts/origins/fixtures.js";
+import { computeLimits } from "../../../src/config/limits.js";
+import { requestEndpoint } from "../../../src/config/log-endpoints.js";
+import {
+  checkExecutionLimits,
+  limitsFailure,
+  loggedRequests,
+  viceroyExecutions,
+  type BackendAllowance,
+} from "../../support/execution-limits.js";
+import { edge, originBudget } from "./edge.js";
+
+/**
+ * Requests allowed more origin requests than Fastly's 32 for now, by test file. Only for overruns
+ * known and being fixed; each entry goes when its fix lands (then the check holds the file to 32).
+ */
+export const backendRequestAllowances: Readonly<Record<string, readonly BackendAllowance[]>> = {
+  "test/e2e/mp3-large.test.ts": [
+    {
+      method: "GET",
+      host: "cdn.changelog.com",
+      url: mp3s.threeHundredMB.path,
+      upTo: 160,
+      reason: "a cold GET of the whole 300 MB episode asks the origin for each of its ~150 2 MiB segments from one execution (being fixed)",
+    },
+  ],
+};
+
+/**
+ * `fail`: a request-log line over computeLimits.cpuMs fails its file; `warn`: it is printed.
+ * A warning for now: Viceroy's vCpuTime() is the wall time the guest spends being polled
+ * (viceroy-lib 0.22.0 `CpuTimeTracking`), host work and the OS scheduling other processes
+ * included, so on a busy 2-core machine it is not production's figure and not stable: the same
+ * suite gave a trivial 404 21 ms in one run and 53 ms in the next, and mp3 ranges 52–156 ms.
+ */
+export const cpuCheck: "fail" | "warn" = "warn";
+
+/** How long the check waits for executions still running (waitUntil work) at the file's end. */
+const settleMs = 30_000;
+
+let logFrom = 0;
+let budgetFrom = 0;
+
+beforeAll(async () => {
+  logFrom = readFileSync(edge().logPath).length;
+  budgetFrom = (await originBudget()).seq;
+});
+
+afterAll(async (suite) => {
+  const file = relative(projectRoot, suite.file.filepath);
+  const output = await settledOutput();
+  const executions = viceroyExecutions(output);
+  const result = checkExecutionLimits({
+    file,
+    limits: computeLimits,
+    lines: loggedRequests(output, requestEndpoint.name),
+    executions,
+    budget: (await originBudget(budgetFrom)).requests,
+    allowances: backendRequestAllowances[file] ?? [],
+    cpu: cpuCheck,
+    now: Date.now(),
+  });
+  console.log(result.summary);
+  for (const warning of result.warnings) console.warn(`limits warning: ${warning}`);
+  if (result.failures.length > 0) throw new Error(limitsFailure(file, result.failures));
+}, settleMs + 30_000);
+
+/** Viceroy's output since the file began, once every execution it started has finished (or settleMs). */
+async function settledOutput(): Promise<string> {
+  const deadline = Date.now() + settleMs;
+  for (;;) {
+    const output = readFileSync(edge().logPath).subarray(logFrom).toString("utf8");
+    const running = viceroyExecutions(output).some((x) => x.wallMs === null);
+    if (!running || Date.now() > deadline) return output;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
