@@ -4,7 +4,7 @@
 // byte and keeping the execution alive until the client has nearly all of it (docs/mp3.md,
 // "Bytes through JavaScript"). Only an origin response's body leaves on the host. So:
 //
-// - a body of at most `writtenBodyBytes` is written from the store (one or two segments, or
+// - a body of at most `writtenBodyBytes` (1 MiB) is written from the store (one or two segments, or
 //   multipart text between them);
 // - a larger single range is a shorter 206 of `writtenBodyBytes` from where it starts (RFC 9110
 //   §14.1.2 lets a server send less than asked and §15.3.7 has the 206 say what it holds);
@@ -20,12 +20,13 @@ import type { StoredObject } from "./asset-object.js";
 import { planBody, planLength, type PlannedPiece } from "./segments.js";
 
 /**
- * The most an answer from the store carries: 2 MiB. Measured under Viceroy (docs/mp3.md), a body
- * written by the program costs 5-11 ms of vCPU per MiB, so 2 MiB stays well inside the 50 ms an
- * execution may use; and a player reading at 128 kbit/s (16 KB/s) takes it in about two minutes,
- * Compute's runtime limit, with what the network buffers on top.
+ * The most an answer from the store carries: 1 MiB. Measured under Viceroy on this project's
+ * 2-core machine (request-log `cpu_ms`): a 2 MiB answer from the store cost 21-43 ms of vCPU
+ * cached and 62 ms cold (against 7 ms for /health), over the 50 ms an execution may use; 1 MiB
+ * halves the per-byte share. A player reading at 128 kbit/s (16 KB/s) takes it in about a minute,
+ * half of Compute's runtime limit.
  */
-export const writtenBodyBytes = 2 * 1024 * 1024;
+export const writtenBodyBytes = 1024 * 1024;
 
 export type ContentAnswer = Extract<AssetAnswer, { kind: "content" }>;
 
