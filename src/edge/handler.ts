@@ -6,6 +6,7 @@ import { edgeAnswer } from "../cache/outcome.js";
 import { edgeControlHeaders } from "../cache/policy.js";
 import type { CachePlacement, Synthetic, ToOrigin } from "../decision.js";
 import { headerFieldsTooLarge } from "../http/header-limit.js";
+import { clientAsksToClose } from "../http/hop-by-hop.js";
 import { isNullBodyStatus } from "../http/null-body.js";
 import { everyResponseHeaders } from "../http/response-headers.js";
 import { decide } from "../router.js";
@@ -80,5 +81,6 @@ function finish(ctx: RequestContext, served: Served): Response {
   headers.set("x-request-id", ctx.requestId);
   for (const [name, value] of Object.entries(cacheHeaders(served.cache, ctx.servedBy))) headers.set(name, value);
   if (!ctx.req.headers.has("fastly-debug")) for (const name of edgeControlHeaders) headers.delete(name);
+  if (clientAsksToClose(ctx.req.headers)) headers.set("connection", "close");
   return served.response;
 }

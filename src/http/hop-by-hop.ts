@@ -37,3 +37,11 @@ export function withoutConnectionSpecific(headers: Headers): Headers {
   });
   return kept;
 }
+
+/**
+ * Whether the client asked to close its connection after this response (RFC 9112 §9.6:
+ * `Connection: close`); the edge then says `Connection: close` too, so the platform ends it.
+ */
+export function clientAsksToClose(request: Headers): boolean {
+  return connectionNamedHeaders(request.get("connection")).includes("close");
+}

@@ -9,6 +9,7 @@ const object: StoredObject = {
   etag: '"abc"',
   lastModified: "Wed, 21 Oct 2015 07:28:00 GMT",
   version: 'etag:"abc"',
+  segment: 1024,
   headers: { "content-type": "audio/mpeg", "cache-control": "public, max-age=3600" },
   times: cacheTimes.assets,
   surrogateKeys: [],

@@ -87,8 +87,8 @@ describe("segment arithmetic", () => {
   });
 
   it("keys segments by object, version, size and index, so versions never mix", () => {
-    const a = storeKeys.segment("cdn.changelog.com/a.mp3", objectVersion('"1"', null, 10)!, 0);
-    const b = storeKeys.segment("cdn.changelog.com/a.mp3", objectVersion('"2"', null, 10)!, 0);
+    const a = storeKeys.segment("cdn.changelog.com/a.mp3", objectVersion('"1"', null, 10)!, 0, segmentBytes);
+    const b = storeKeys.segment("cdn.changelog.com/a.mp3", objectVersion('"2"', null, 10)!, 0, segmentBytes);
     const c = storeKeys.segment("cdn.changelog.com/a.mp3", objectVersion('"1"', null, 10)!, 0, 1024);
     expect(new Set([a, b, c, storeKeys.object("cdn.changelog.com/a.mp3")]).size).toBe(4);
     expect(objectVersion(null, "Wed, 21 Oct 2015 07:28:00 GMT", 10)).toBe("lm:Wed, 21 Oct 2015 07:28:00 GMT:10");

@@ -14,7 +14,6 @@ import { readFileSync } from "node:fs";
 import { relative } from "node:path";
 import { afterAll, beforeAll } from "vitest";
 import { projectRoot } from "../../../scripts/origins/r2.js";
-import { mp3s } from "../../../scripts/origins/fixtures.js";
 import { computeLimits } from "../../../src/config/limits.js";
 import { requestEndpoint } from "../../../src/config/log-endpoints.js";
 import {
@@ -30,17 +29,7 @@ import { edge, originBudget } from "./edge.js";
  * Requests allowed more origin requests than Fastly's 32 for now, by test file. Only for overruns
  * known and being fixed; each entry goes when its fix lands (then the check holds the file to 32).
  */
-export const backendRequestAllowances: Readonly<Record<string, readonly BackendAllowance[]>> = {
-  "test/e2e/mp3-large.test.ts": [
-    {
-      method: "GET",
-      host: "cdn.changelog.com",
-      url: mp3s.threeHundredMB.path,
-      upTo: 160,
-      reason: "a cold GET of the whole 300 MB episode asks the origin for each of its ~150 2 MiB segments from one execution (being fixed)",
-    },
-  ],
-};
+export const backendRequestAllowances: Readonly<Record<string, readonly BackendAllowance[]>> = {};
 
 /**
  * `fail`: a request-log line over computeLimits.cpuMs fails its file; `warn`: it is printed.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { connectionNamedHeaders, connectionSpecific, hopByHopHeaders, withoutConnectionSpecific } from "../../../src/http/hop-by-hop.js";
+import { clientAsksToClose, connectionNamedHeaders, connectionSpecific, hopByHopHeaders, withoutConnectionSpecific } from "../../../src/http/hop-by-hop.js";
 
 describe("connection-specific headers (RFC 9110 §7.6.1)", () => {
   it("lists the names a Connection header gives, lower-cased, malformed tokens dropped", () => {
@@ -31,5 +31,15 @@ describe("headers passed on to a client", () => {
     );
     expect([...new Set(passed.keys())].sort()).toEqual(["content-type", "set-cookie"]);
     expect(passed.getSetCookie()).toEqual(["a=1", "b=2"]);
+  });
+});
+
+describe("clientAsksToClose (RFC 9112 §9.6)", () => {
+  it("is true when the client's Connection names close, in any case and position", () => {
+    expect(clientAsksToClose(new Headers({ connection: "close" }))).toBe(true);
+    expect(clientAsksToClose(new Headers({ connection: "TE, Close" }))).toBe(true);
+    expect(clientAsksToClose(new Headers({ connection: "keep-alive" }))).toBe(false);
+    expect(clientAsksToClose(new Headers({ connection: "closed" }))).toBe(false);
+    expect(clientAsksToClose(new Headers())).toBe(false);
   });
 });
