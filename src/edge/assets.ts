@@ -21,7 +21,6 @@ import { origins } from "../config/origins.js";
 import { withoutConnectionSpecific } from "../http/hop-by-hop.js";
 import { statusWithoutAnswer, type OriginFailure } from "../http/origin-failure.js";
 import { CacheOverride } from "fastly:cache-override";
-import { retention } from "../cache/policy.js";
 import { fetchWithRetry } from "./origin-retry.js";
 import { parseRangeHeader } from "../http/range.js";
 import { passMarker, readSegmentAnswer, type StoredMetadata, type StoredObject } from "../cache/asset-object.js";
@@ -461,10 +460,11 @@ function storedAnswer(ctx: RequestContext, lookup: ObjectLookup, answer: Extract
  */
 async function wholeFromHttpCache(ctx: RequestContext, decision: AssetDecision, object: StoredObject, reason: string): Promise<Served> {
   const cache: CacheOutcome = { state: "pass", fwd: "bypass", origin: "assets", note: `${reason} http-cache` };
-  const { maxAgeMs, staleMs } = retention(object.times);
+  // The object's own times: fresh, then served while Fastly revalidates it (with the stored
+  // validators). The readthrough cache has no stale-if-error setting in js-compute 3.46.
   const cacheOverride = new CacheOverride("override", {
-    ttl: Math.round(maxAgeMs / 1000),
-    swr: Math.round(staleMs / 1000),
+    ttl: object.times.fresh,
+    swr: object.times.staleWhileRevalidate,
     surrogateKey: [decision.cache.surrogateKey, ...object.surrogateKeys].join(" "),
   });
   const result = await fetchWithRetry(ctx, decision, { method: ctx.req.method, drop: wholeOnly, cacheOverride });
