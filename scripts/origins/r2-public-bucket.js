@@ -1,7 +1,9 @@
 // A Worker that serves two R2 buckets the way R2 public buckets (custom domains) do: GET and
 // HEAD, one byte range, If-None-Match / If-Modified-Since / If-Range, ETag, Last-Modified and
 // Content-Type from the object's metadata. The bucket is chosen by the X-Bucket header that the
-// local origin front adds. PUT with X-Seed: 1 stores an object (used only to seed fixtures).
+// local origin front adds. PUT with X-Seed: 1 stores an object (fixtures, and objects tests write
+// themselves), with the request's Content-Type and, when given, its Cache-Control (which R2 then
+// sends with the object, as it does for objects uploaded with Cache-Control metadata).
 
 const buckets = { assets: "ASSETS", feeds: "FEEDS" };
 
@@ -13,8 +15,12 @@ export default {
     const key = objectKey(url.pathname);
 
     if (request.method === "PUT" && request.headers.get("x-seed") === "1") {
+      const cacheControl = request.headers.get("cache-control");
       const object = await bucket.put(key, request.body, {
-        httpMetadata: { contentType: request.headers.get("content-type") ?? "application/octet-stream" },
+        httpMetadata: {
+          contentType: request.headers.get("content-type") ?? "application/octet-stream",
+          ...(cacheControl ? { cacheControl } : {}),
+        },
       });
       return Response.json({ key, size: object.size, etag: object.httpEtag });
     }
