@@ -1,15 +1,21 @@
-// Objects larger than the 100 MB the HTTP cache keeps whole (spec: "test with 300 MB"): ranges
-// across segment boundaries and whole downloads, every byte compared with the fixture as it
-// streams (neither body is ever held). Tests in this file run in order: the cold-range count
-// on the 300 MB episode comes before its full download, which caches every segment.
+// Objects larger than the 100 MB the HTTP cache keeps whole (spec: "test with 300 MB"), within
+// Fastly Compute's per-execution limits (32 backend requests, 50 ms of vCPU, 2 minutes): ranges
+// across segment boundaries, ranges longer than an answer from the store (a 206 of the answer's
+// length from where they start), a player reading the 120 MB episode through with successive
+// open ranges, whole downloads (the origin's body through the HTTP cache, on the host) and
+// clients that reset mid-body. Every byte is compared with the fixture as it streams (no body is
+// ever held). Origin requests are counted per client request by the X-Request-Id the edge sends
+// with each of them.
 
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { mp3s } from "../../scripts/origins/fixtures.js";
-import { prefetchSegments } from "../../src/cache/segment-stream.js";
-import { segmentBytes, segmentCount, segmentIndexOf } from "../../src/cache/segments.js";
+import { computeLimits } from "../../src/config/limits.js";
+import { requestEndpoint } from "../../src/config/log-endpoints.js";
+import { segmentBytes, segmentCount, segmentIndexOf, segmentRange } from "../../src/cache/segments.js";
 import { cold, purgeWarmed } from "../shared/cold-cache.js";
-import { originRequests, resetOrigins } from "./support/edge.js";
-import { assets, rangesSeen, streamFrom } from "./mp3-support.js";
+import { uniqueAgent, watchLog } from "../support/viceroy-log.js";
+import { edge, originRequests, resetOrigins } from "./support/edge.js";
+import { answerBytes, assets, boundedEnd, madeFor, rangesSeen, readLikeAPlayer, requestIdOf, streamFrom, type Streamed } from "./mp3-support.js";
 
 beforeEach(resetOrigins);
 afterEach(purgeWarmed);
@@ -18,75 +24,241 @@ const big = mp3s.oneTwentyMB;
 const huge = mp3s.threeHundredMB;
 const slow = { timeout: 240_000 };
 
+/** A 200 larger than an answer: the origin's body, through the HTTP cache. */
+const wholeFromOrigin = /^changelog-edge; fwd=bypass; detail="[^"]*larger-than-an-answer http-cache"$/;
+
+/** Whether a Range request the origin received is one whole segment of an object of `size`. */
+function isWholeSegment(range: string, size: number): boolean {
+  const match = /^bytes=(\d+)-(\d+)$/.exec(range);
+  if (!match) return false;
+  const held = segmentRange(segmentIndexOf(Number(match[1]), segmentBytes), size, segmentBytes);
+  return Number(match[1]) === held.start && Number(match[2]) === held.end;
+}
+
+/** The start offsets of the whole segments a range `start`-`end` touches. */
+function touched(start: number, end: number): number[] {
+  const starts: number[] = [];
+  for (let i = segmentIndexOf(start, segmentBytes); i <= segmentIndexOf(end, segmentBytes); i++) starts.push(i * segmentBytes);
+  return starts;
+}
+
+/** Expects a 206 of exactly `start`-`end` of `fixture`, every byte right. */
+function expectRange(res: Streamed, fixture: { size: number }, start: number, end: number): void {
+  expect(res.status).toBe(206);
+  expect(res.headers["content-range"]).toBe(`bytes ${start}-${end}/${fixture.size}`);
+  expect(res.headers["content-length"]).toBe(String(end - start + 1));
+  expect(res.complete && res.mismatchAt === -1 && res.bytes === end - start + 1).toBe(true);
+}
+
 describe("the 120 MB episode", () => {
   for (const k of [1, 2, 7]) {
     const [start, end] = [k * segmentBytes - 3, k * segmentBytes + 2];
     it(`bytes=${start}-${end} crosses the boundary of segments ${k - 1} and ${k} with exact bytes`, async () => {
       const res = await streamFrom(big.path, { headers: { range: `bytes=${start}-${end}` }, expect: { fixture: big, start } });
-      expect(res.status).toBe(206);
-      expect(res.headers["content-range"]).toBe(`bytes ${start}-${end}/${big.size}`);
-      expect(res.complete && res.mismatchAt === -1 && res.bytes === 6).toBe(true);
+      expectRange(res, big, start, end);
     });
   }
 
   it("the last bytes (bytes=-17)", async () => {
     const res = await streamFrom(big.path, { headers: { range: "bytes=-17" }, expect: { fixture: big, start: big.size - 17 } });
-    expect(res.status).toBe(206);
-    expect(res.complete && res.mismatchAt === -1 && res.bytes === 17).toBe(true);
+    expectRange(res, big, big.size - 17, big.size - 1);
   });
 
-  it("in full, twice: every byte both times, the second from the cache alone", slow, async () => {
+  it("a player reading it through, cold, with successive open ranges: every byte, each segment fetched once, each request within its budget", slow, async () => {
     await cold(assets, big.path);
     await resetOrigins();
-    const first = await streamFrom(big.path, { expect: { fixture: big, start: 0 } });
-    expect(first.status).toBe(200);
-    expect(first.headers["content-length"]).toBe(String(big.size));
-    expect(first.complete && first.mismatchAt === -1 && first.bytes === big.size).toBe(true);
+    const { answers, reached } = await readLikeAPlayer(big.path, big);
+    expect(reached).toBe(big.size);
+    // One client request per answer's worth, each a 206 of exactly that, from where it was asked.
+    expect(answers).toHaveLength(Math.ceil(big.size / answerBytes));
+    for (const a of answers) {
+      const end = boundedEnd(a.from, big.size - 1);
+      expect(a.headers["content-range"]).toBe(`bytes ${a.from}-${end}/${big.size}`);
+      if (end < big.size - 1) expect(a.headers["cache-status"]).toContain("range-bounded");
+      else expect(a.headers["cache-status"]).not.toContain("range-bounded");
+    }
+    expect(answers[0]!.headers["cache-status"]).toContain("fwd=uri-miss");
 
+    // Each segment once, nothing else; no client request made more than 3 origin requests.
+    const seen = await originRequests("assets");
+    expect(rangesSeen(seen).every((r) => isWholeSegment(r, big.size))).toBe(true);
+    expect(new Set(rangesSeen(seen)).size).toBe(seen.length);
+    expect(seen).toHaveLength(segmentCount(big.size, segmentBytes));
+    const perRequest = answers.map((a) => madeFor(seen, a).length);
+    expect(Math.max(...perRequest)).toBeLessThanOrEqual(3);
+    expect(perRequest.reduce((a, b) => a + b, 0)).toBe(seen.length);
+
+    // Read again from the middle: the cache alone.
     await resetOrigins();
-    const second = await streamFrom(big.path, { expect: { fixture: big, start: 0 } });
-    expect(second.complete && second.mismatchAt === -1 && second.bytes === big.size).toBe(true);
-    expect(second.headers["cache-status"]).toMatch(/^changelog-edge; hit;/);
+    const again = await readLikeAPlayer(big.path, big, { from: Math.floor(big.size / 2) + 7, maxRequests: 3 });
+    expect(again.answers).toHaveLength(3);
+    expect(again.answers.every((a) => a.complete && a.mismatchAt === -1 && a.headers["x-cache"] === "HIT")).toBe(true);
     expect(await originRequests("assets")).toEqual([]);
+  });
+
+  it("in full, the object known: 200, every byte, exactly one origin request, the whole object through the HTTP cache", slow, async () => {
+    // Know the object (its entry and first segment) first, so the download alone is counted.
+    const first = await streamFrom(big.path, { headers: { range: "bytes=0-0" } });
+    expect(first.status).toBe(206);
+    await resetOrigins();
+    const res = await streamFrom(big.path, { expect: { fixture: big, start: 0 } });
+    expect(res.status).toBe(200);
+    expect(res.headers["content-length"]).toBe(String(big.size));
+    expect(res.headers["content-range"]).toBeUndefined();
+    expect(res.headers["cache-status"]).toMatch(wholeFromOrigin);
+    expect(res.complete && res.mismatchAt === -1 && res.bytes === big.size).toBe(true);
+    // Viceroy has no readthrough cache, so it reaches the origin: the client's GET, without Range.
+    const seen = await originRequests("assets");
+    expect(seen.map((r) => [r.method, r.headers.range ?? "(none)", r.headers["x-request-id"]])).toEqual([["GET", "(none)", requestIdOf(res)]]);
   });
 });
 
-describe("the 300 MB episode", () => {
-  it("a cold range across three segments in the middle: exactly those three origin requests", async () => {
+describe("the 300 MB episode, cold", () => {
+  it("bytes=0-: a 206 of one answer's worth from the start, exact, its one segment fetched", async () => {
     await cold(assets, huge.path);
     await resetOrigins();
-    const middle = segmentIndexOf(Math.floor(huge.size / 2));
-    const [start, end] = [middle * segmentBytes + 5, (middle + 2) * segmentBytes + 5];
-    const res = await streamFrom(huge.path, { headers: { range: `bytes=${start}-${end}` }, expect: { fixture: huge, start } });
-    expect(res.status).toBe(206);
-    expect(res.complete && res.mismatchAt === -1 && res.bytes === end - start + 1).toBe(true);
-    const starts = rangesSeen(await originRequests("assets")).map((r) => Number(/^bytes=(\d+)-/.exec(r)?.[1]));
-    expect(starts.sort((a, b) => a - b)).toEqual([middle, middle + 1, middle + 2].map((i) => i * segmentBytes));
+    const res = await streamFrom(huge.path, { headers: { range: "bytes=0-" }, expect: { fixture: huge, start: 0 } });
+    expectRange(res, huge, 0, answerBytes - 1);
+    expect(res.headers["cache-status"]).toMatch(/^changelog-edge; fwd=uri-miss; stored; .*range-bounded segments=0\/1"$/);
+    const seen = await originRequests("assets");
+    expect(madeFor(seen, res).length).toBeLessThanOrEqual(3);
+    expect(rangesSeen(seen)).toEqual(touched(0, answerBytes - 1).map((s) => `bytes=${s}-${s + segmentBytes - 1}`));
   });
 
-  it("in full: 200, every byte, Content-Length of the whole episode, streamed as it arrives", slow, async () => {
-    // When the first byte reaches the client, the edge has asked the origin for a few segments
-    // only (the one being sent and those opened ahead), not for the whole episode.
+  it("an open range from the middle: an answer's worth from where it starts, exactly the segments it touches", async () => {
+    await cold(assets, huge.path);
+    await resetOrigins();
+    // Ends in the next segment, so the answer needs two.
+    const start = 75 * segmentBytes - 1000;
+    const end = boundedEnd(start, huge.size - 1);
+    expect(touched(start, end)).toHaveLength(2);
+    const res = await streamFrom(huge.path, { headers: { range: `bytes=${start}-` }, expect: { fixture: huge, start } });
+    expectRange(res, huge, start, end);
+    expect(res.headers["cache-status"]).toContain("range-bounded");
+    const seen = await originRequests("assets");
+    expect(madeFor(seen, res)).toHaveLength(seen.length);
+    expect(seen.length).toBeLessThanOrEqual(3);
+    expect(rangesSeen(seen).map((r) => Number(/^bytes=(\d+)-/.exec(r)?.[1])).sort((a, b) => a - b)).toEqual(touched(start, end));
+  });
+
+  it("a closed range across three segments in the middle: bounded to an answer, exactly the segments that holds", async () => {
+    await cold(assets, huge.path);
+    await resetOrigins();
+    const middle = segmentIndexOf(Math.floor(huge.size / 2), segmentBytes);
+    const [start, end] = [middle * segmentBytes + 5, (middle + 2) * segmentBytes + 5];
+    const held = boundedEnd(start, end);
+    expect(held).toBeLessThan(end);
+    const res = await streamFrom(huge.path, { headers: { range: `bytes=${start}-${end}` }, expect: { fixture: huge, start } });
+    expectRange(res, huge, start, held);
+    expect(res.headers["cache-status"]).toContain("range-bounded");
+    const starts = rangesSeen(await originRequests("assets")).map((r) => Number(/^bytes=(\d+)-/.exec(r)?.[1]));
+    expect(starts.sort((a, b) => a - b)).toEqual(touched(start, held));
+  });
+
+  it("a suffix range longer than an answer: an answer's worth from where the suffix starts", async () => {
+    await cold(assets, huge.path);
+    await resetOrigins();
+    const start = huge.size - 5_000_000;
+    const end = boundedEnd(start, huge.size - 1);
+    const res = await streamFrom(huge.path, { headers: { range: "bytes=-5000000" }, expect: { fixture: huge, start } });
+    expectRange(res, huge, start, end);
+    expect(res.headers["cache-status"]).toContain("range-bounded");
+    // The size is not known yet: segment 0 tells it, then the segments the answer needs.
+    const seen = rangesSeen(await originRequests("assets"));
+    expect(seen.length).toBeLessThanOrEqual(3);
+    expect(seen.every((r) => isWholeSegment(r, huge.size))).toBe(true);
+    for (const s of touched(start, end)) expect(seen).toContain(`bytes=${s}-${Math.min(s + segmentBytes, huge.size) - 1}`);
+  });
+
+  it("in full: 200, every byte, Content-Length of the whole episode, streamed as it arrives, one origin request for the body", slow, async () => {
+    await cold(assets, huge.path);
+    await resetOrigins();
     let askedAtFirstByte = -1;
     const atFirstByte = async () => {
       askedAtFirstByte = (await originRequests("assets")).length;
     };
     const res = await streamFrom(huge.path, { expect: { fixture: huge, start: 0 }, atFirstByte });
-    expect(askedAtFirstByte).toBeGreaterThan(0);
-    expect(askedAtFirstByte).toBeLessThanOrEqual(3 * (1 + prefetchSegments));
-    expect(segmentCount(huge.size)).toBeGreaterThan(100);
     expect(res.status).toBe(200);
     expect(res.headers["content-length"]).toBe(String(huge.size));
+    expect(res.headers["cache-status"]).toMatch(wholeFromOrigin);
     expect(res.complete).toBe(true);
     expect(res.bytes).toBe(huge.size);
     expect(res.mismatchAt).toBe(-1);
+    // The body is the origin's, handed over as it arrives: at the first byte nothing else was asked.
+    expect(askedAtFirstByte).toBeGreaterThan(0);
+    expect(askedAtFirstByte).toBeLessThanOrEqual(2);
+    const seen = await originRequests("assets");
+    const mine = madeFor(seen, res);
+    expect(mine).toHaveLength(seen.length);
+    expect(mine.length).toBeLessThanOrEqual(computeLimits.backendRequests);
+    expect(rangesSeen(mine).filter((r) => r === "(none)")).toHaveLength(1);
+    // Besides the body, at most the probe that learns the object (segment 0). Issue 12 wants
+    // exactly one origin request here: see the `it.fails` below.
+    expect(rangesSeen(mine).filter((r) => r !== "(none)").every((r) => r === `bytes=0-${segmentBytes - 1}`)).toBe(true);
+    expect(mine.length).toBeLessThanOrEqual(2);
   });
 
-  it("after that, a range at the very end comes from the cache", async () => {
-    const start = huge.size - 1_000_000;
-    const res = await streamFrom(huge.path, { headers: { range: `bytes=${start}-` }, expect: { fixture: huge, start } });
-    expect(res.status).toBe(206);
-    expect(res.complete && res.mismatchAt === -1 && res.bytes === 1_000_000).toBe(true);
-    expect(await originRequests("assets")).toEqual([]);
+  // Known bug (issue 12): a cold full GET of an object larger than an answer first asks the
+  // origin for segment 0 (to learn size and validators), then for the whole object: two origin
+  // requests where exactly one is intended. `it.fails` passes while the bug is there; when it is
+  // fixed, this fails: make it a plain `it`.
+  it.fails("in full, cold: exactly one origin request (known bug: a probe for segment 0 comes first)", async () => {
+    const mp3 = mp3s.spareE;
+    await cold(assets, mp3.path);
+    await resetOrigins();
+    // Only the count is asserted here (anything failing would make `it.fails` pass); the body
+    // of a cold full GET is checked in the test above.
+    await streamFrom(mp3.path);
+    expect(rangesSeen(await originRequests("assets"))).toEqual(["(none)"]);
+  });
+});
+
+describe("clients that reset mid-body", () => {
+  it("one resets 2 MB into a full GET, one halfway through a range: the edge keeps serving the others; one request-log line each", slow, async () => {
+    const log = watchLog(edge().logPath, new Set([requestEndpoint.name]));
+    const fullAgent = uniqueAgent("mp3-reset-full");
+    const rangeAgent = uniqueAgent("mp3-reset-range");
+    const resetAt = 2_000_000;
+    // The range asks for more than an answer from the store holds, so it gets the longest one
+    // (1 MiB: the client resets halfway, as it cannot get 2 MB from one answer).
+    const rangeStart = 20 * segmentBytes + 123;
+    const meanwhile = 30 * segmentBytes + 5;
+    const [full, range, other] = await Promise.all([
+      streamFrom(big.path, { headers: { "user-agent": fullAgent }, expect: { fixture: big, start: 0 }, resetAfter: resetAt }),
+      streamFrom(big.path, { headers: { "user-agent": rangeAgent, range: `bytes=${rangeStart}-` }, expect: { fixture: big, start: rangeStart }, resetAfter: Math.min(resetAt, answerBytes / 2) }),
+      streamFrom(big.path, { headers: { range: `bytes=${meanwhile}-${meanwhile + 99_999}` }, expect: { fixture: big, start: meanwhile } }),
+    ]);
+    expect(full.status).toBe(200);
+    expect(full.complete).toBe(false);
+    expect(full.mismatchAt).toBe(-1);
+    expect(range.status).toBe(206);
+    expect(range.complete).toBe(false);
+    expect(range.mismatchAt).toBe(-1);
+    expectRange(other, big, meanwhile, meanwhile + 99_999);
+
+    // After them, both kinds of answer still come whole.
+    const after = await streamFrom(big.path, { headers: { range: `bytes=${rangeStart}-` }, expect: { fixture: big, start: rangeStart } });
+    expectRange(after, big, rangeStart, boundedEnd(rangeStart, big.size - 1));
+    const tail = await streamFrom(big.path, { headers: { range: "bytes=-1000" }, expect: { fixture: big, start: big.size - 1000 } });
+    expectRange(tail, big, big.size - 1000, big.size - 1);
+
+    const lineOf = async (agent: string) => {
+      const [line] = await log.waitFor((l) => JSON.parse(l.message).user_agent === agent);
+      return JSON.parse(line!.message) as Record<string, unknown>;
+    };
+    const fullLine = await lineOf(fullAgent);
+    const rangeLine = await lineOf(rangeAgent);
+    // A host body's line is written when it is handed over, with its length.
+    expect(fullLine).toMatchObject({ status: 200, delivery: "host", bytes_out: big.size, request_id: requestIdOf(full) });
+    // A written body's line, when it has ended: at least what the client took, at most the answer.
+    expect(rangeLine).toMatchObject({ status: 206, request_id: requestIdOf(range) });
+    expect(["client-gone", "complete"]).toContain(rangeLine.delivery);
+    expect(Number(rangeLine.bytes_out)).toBeGreaterThanOrEqual(range.bytes);
+    expect(Number(rangeLine.bytes_out)).toBeLessThanOrEqual(answerBytes);
+    // And no second line for either, once everything has settled.
+    await new Promise((r) => setTimeout(r, 1000));
+    for (const agent of [fullAgent, rangeAgent]) {
+      expect(log.lines().filter((l) => JSON.parse(l.message).user_agent === agent)).toHaveLength(1);
+    }
   });
 });

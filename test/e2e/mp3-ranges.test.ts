@@ -1,15 +1,24 @@
 // Byte ranges on an assets object through the real wasm (spec "MP3s and byte ranges", RFC 9110
-// §14): exact bytes for every form of Range, 416, malformed headers, several ranges, HEAD.
+// §14): exact bytes for every form of Range, 416, malformed headers, several ranges, HEAD. No
+// answer from the store is longer than `writtenBodyBytes` (1 MiB, src/cache/asset-delivery.ts): a
+// longer range gets a 206 of that many bytes from where it starts (RFC 9110 §14.1.2, §15.3.7),
+// and a 200 of a larger object is the origin's body through the HTTP cache.
 // These hold whether or not the object is already cached (files share one edge and one cache).
 
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { fixtureBytes, mp3s } from "../../scripts/origins/fixtures.js";
-import { fetchWhole, multipartParts, streamFrom } from "./mp3-support.js";
+import { answerBytes, boundedEnd, fetchWhole, multipartParts, streamFrom } from "./mp3-support.js";
 
 const mp3 = mp3s.spareA;
 const size = mp3.size;
 const sha = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
+
+/** A 200 of an object larger than an answer: the origin's body, through the HTTP cache. */
+const wholeFromOrigin = /^changelog-edge; fwd=bypass; detail="[^"]*larger-than-an-answer http-cache"$/;
+
+// The object is larger than an answer: that is what the whole-object and bounded cases need.
+if (size <= answerBytes) throw new Error(`${mp3.path} must be larger than an answer (${answerBytes} bytes)`);
 
 describe("an mp3 on cdn.changelog.com, whole", () => {
   it("GET: 200 with every byte, and the headers podcast clients rely on", async () => {
@@ -24,6 +33,18 @@ describe("an mp3 on cdn.changelog.com, whole", () => {
     expect(res.headers.etag).toMatch(/^"[0-9a-f]+"$/);
     expect(new Date(String(res.headers["last-modified"])).getTime()).not.toBeNaN();
     expect(res.headers["content-range"]).toBeUndefined();
+    expect(res.headers["cache-status"]).toMatch(wholeFromOrigin);
+  });
+
+  it("GET of an object of at most an answer's size: 200 with every byte, from the store", async () => {
+    const small = mp3s.small;
+    expect(small.size).toBeLessThanOrEqual(answerBytes);
+    const res = await streamFrom(small.path, { expect: { fixture: small, start: 0 } });
+    expect(res.status).toBe(200);
+    expect(res.headers["content-length"]).toBe(String(small.size));
+    expect(res.complete && res.mismatchAt === -1 && res.bytes === small.size).toBe(true);
+    expect(res.headers["cache-status"]).not.toContain("fwd=bypass");
+    expect(res.headers["cache-status"]).toMatch(/segments=[01]\/1"$/);
   });
 
   it("HEAD: the full Content-Length and the validators, no body", async () => {
@@ -50,7 +71,9 @@ describe("an mp3 on cdn.changelog.com, whole", () => {
   });
 });
 
-describe("single ranges: 206 with exactly the bytes asked for", () => {
+describe("single ranges: 206 with exactly the bytes asked for, up to an answer's length", () => {
+  // [header, start, end asked (after clamping to the size)]; the 206 holds start to
+  // boundedEnd(start, end), and says `range-bounded` when that is shorter than asked.
   const cases: [header: string, start: number, end: number][] = [
     ["bytes=0-0", 0, 0],
     ["bytes=0-1", 0, 1],
@@ -64,9 +87,15 @@ describe("single ranges: 206 with exactly the bytes asked for", () => {
     [`bytes=-${size + 5}`, 0, size - 1],
     [`bytes=0-${size - 1}`, 0, size - 1],
     ["Bytes=2000000-2000099", 2_000_000, 2_000_099],
+    [`bytes=0-${answerBytes - 1}`, 0, answerBytes - 1],
+    [`bytes=0-${answerBytes}`, 0, answerBytes],
+    [`bytes=1000-${1000 + answerBytes}`, 1000, 1000 + answerBytes],
+    ["bytes=-3000000", size - 3_000_000, size - 1],
+    [`bytes=-${answerBytes}`, size - answerBytes, size - 1],
   ];
-  for (const [header, start, end] of cases) {
-    it(`${header} → bytes ${start}-${end}/${size}`, async () => {
+  for (const [header, start, asked] of cases) {
+    const end = boundedEnd(start, asked);
+    it(`${header} → bytes ${start}-${end}/${size}${end < asked ? " (bounded)" : ""}`, async () => {
       const res = await streamFrom(mp3.path, { headers: { range: header }, expect: { fixture: mp3, start } });
       expect(res.status).toBe(206);
       expect(res.headers["content-range"]).toBe(`bytes ${start}-${end}/${size}`);
@@ -76,6 +105,8 @@ describe("single ranges: 206 with exactly the bytes asked for", () => {
       expect(res.bytes).toBe(end - start + 1);
       expect(res.complete).toBe(true);
       expect(res.mismatchAt).toBe(-1);
+      if (end < asked) expect(res.headers["cache-status"]).toContain("range-bounded");
+      else expect(res.headers["cache-status"]).not.toContain("range-bounded");
     });
   }
 });
@@ -96,6 +127,7 @@ describe("unsatisfiable and malformed ranges", () => {
       expect(res.status).toBe(200);
       expect(res.headers["content-length"]).toBe(String(size));
       expect(res.headers["content-range"]).toBeUndefined();
+      expect(res.headers["cache-status"]).toMatch(wholeFromOrigin);
       expect(sha(res.body)).toBe(sha(fixtureBytes(mp3)));
     });
   }
@@ -133,6 +165,16 @@ describe("several ranges in one header", () => {
     const res = await fetchWhole(mp3.path, { headers: { range: "bytes=0-99, 50-149" } });
     expect(res.status).toBe(200);
     expect(res.headers["content-length"]).toBe(String(size));
+    expect(sha(res.body)).toBe(sha(fixtureBytes(mp3)));
+  });
+
+  it("ranges that together are longer than an answer are ignored: 200 with the whole object, from the origin", async () => {
+    const half = Math.ceil(answerBytes / 2) + 10;
+    const res = await fetchWhole(mp3.path, { headers: { range: `bytes=0-${half - 1}, ${size - half}-` } });
+    expect(res.status).toBe(200);
+    expect(res.headers["content-length"]).toBe(String(size));
+    expect(res.headers["content-range"]).toBeUndefined();
+    expect(res.headers["cache-status"]).toMatch(wholeFromOrigin);
     expect(sha(res.body)).toBe(sha(fixtureBytes(mp3)));
   });
 });

@@ -1,9 +1,13 @@
 // Helpers of the mp3 end-to-end tests: GETs whose bodies are compared with the fixture while
 // they stream (a 300 MB body is never held, nor generated whole), bodies cut off by the edge
-// reported as such instead of thrown, multipart/byteranges bodies split into their parts.
+// reported as such instead of thrown, clients that reset mid-body, a player reading an episode
+// with successive open ranges, multipart/byteranges bodies split into their parts, and origin
+// requests grouped by the client request (execution) that made them.
 
 import { request, type IncomingHttpHeaders } from "node:http";
 import { fixtureBytes, type Fixture } from "../../scripts/origins/fixtures.js";
+import type { RecordedRequest } from "../../scripts/origins/front.js";
+import { writtenBodyBytes } from "../../src/cache/asset-delivery.js";
 import { edge } from "./support/edge.js";
 
 export const assets = "cdn.changelog.com";
@@ -29,6 +33,8 @@ export interface StreamOptions {
   readonly expect?: { readonly fixture: Fixture; readonly start: number };
   /** Called at the first body byte, with the response paused until it settles. */
   readonly atFirstByte?: () => Promise<void>;
+  /** Reset the connection (TCP RST) once at least this many body bytes have arrived. */
+  readonly resetAfter?: number;
 }
 
 /** One request to the edge on the assets host; the body is checked and dropped as it streams. */
@@ -73,6 +79,10 @@ export function streamFrom(path: string, options: StreamOptions = {}): Promise<S
             }
           }
           bytes += chunk.length;
+          if (options.resetAfter !== undefined && bytes >= options.resetAfter) {
+            finish(false);
+            res.socket.resetAndDestroy();
+          }
         });
         res.on("end", () => finish(res.complete));
         res.on("aborted", () => finish(false));
@@ -148,4 +158,54 @@ export function multipartParts(contentType: string, body: Buffer): Part[] {
 /** The Range header values the assets origin received, in order. */
 export function rangesSeen(requests: { headers: Record<string, string | string[] | undefined> }[]): string[] {
   return requests.map((r) => String(r.headers.range ?? "(none)"));
+}
+
+/** The edge request id of a response (X-Request-Id), which the edge sends on every origin request it makes for it. */
+export function requestIdOf(res: { headers: IncomingHttpHeaders }): string {
+  return String(res.headers["x-request-id"]);
+}
+
+/** The origin requests made for one client request (its execution, background work included). */
+export function madeFor(seen: readonly RecordedRequest[], res: { headers: IncomingHttpHeaders }): RecordedRequest[] {
+  const id = requestIdOf(res);
+  return seen.filter((r) => r.headers["x-request-id"] === id);
+}
+
+/** The most bytes an answer from the store carries (src/cache/asset-delivery.ts). */
+export const answerBytes = writtenBodyBytes;
+
+/** What a single range `start`-`end` is answered with: its first `answerBytes` bytes at most. */
+export function boundedEnd(start: number, end: number): number {
+  return Math.min(end, start + answerBytes - 1);
+}
+
+/** One answer of a player's read: where it asked from, and what came. */
+export interface PlayerAnswer extends Streamed {
+  readonly from: number;
+}
+
+/**
+ * Reads `fixture` from `from` to its end the way podcast players and browsers do: `Range:
+ * bytes=N-`, then the next open range from where each answer's Content-Range ended, until the
+ * end. Stops early (for the caller to assert) at the first answer that is not a complete, exact
+ * 206 starting where it was asked, or after `maxRequests`.
+ */
+export async function readLikeAPlayer(
+  path: string,
+  fixture: Fixture,
+  options: { from?: number; headers?: Record<string, string>; maxRequests?: number } = {},
+): Promise<{ answers: PlayerAnswer[]; reached: number }> {
+  const answers: PlayerAnswer[] = [];
+  let from = options.from ?? 0;
+  const maxRequests = options.maxRequests ?? Math.ceil((fixture.size - from) / answerBytes) + 2;
+  while (from < fixture.size && answers.length < maxRequests) {
+    const res = await streamFrom(path, { headers: { ...options.headers, range: `bytes=${from}-` }, expect: { fixture, start: from } });
+    answers.push({ ...res, from });
+    const held = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(String(res.headers["content-range"]));
+    if (res.status !== 206 || !held || Number(held[1]) !== from || Number(held[3]) !== fixture.size) break;
+    const end = Number(held[2]);
+    if (!res.complete || res.mismatchAt !== -1 || res.bytes !== end - from + 1) break;
+    from = end + 1;
+  }
+  return { answers, reached: from };
 }
