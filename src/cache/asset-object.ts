@@ -116,18 +116,21 @@ function pick(headers: Headers, names: readonly string[]): Record<string, string
  * §15.3.7 206, §15.5.17 416, or a 200 from an origin that ignored Range). Storability follows the edge's cache policy for the assets origin, judged as for the whole
  * representation.
  */
-export function readSegmentAnswer(status: number, headers: Headers, asked: number, segment = segmentBytes): SegmentAnswer {
+export function readSegmentAnswer(status: number, headers: Headers, asked: number | "whole", segment = segmentBytes): SegmentAnswer {
   if (status === 206 || status === 200 || status === 416) {
     const policy = storePolicy("assets", 200, headers);
     if (!policy.store) return { kind: "pass", reason: policy.reason };
+    // A request for the whole object is answered whole, or not used to learn it.
+    if (asked === "whole" && status !== 200) return { kind: "pass", reason: "origin-content-range" };
     let size: number;
     let holds: number | null;
     if (status === 200) {
       const length = headers.get("content-length");
-      if (length === null || !/^\d+$/.test(length)) return { kind: "pass", reason: "origin-ignored-range" };
+      if (length === null || !/^\d+$/.test(length)) return { kind: "pass", reason: asked === "whole" ? "length-unknown" : "origin-ignored-range" };
       size = Number(length);
-      if (size > segment) return { kind: "pass", reason: "origin-ignored-range" };
-      holds = size === 0 ? null : 0;
+      if (asked !== "whole" && size > segment) return { kind: "pass", reason: "origin-ignored-range" };
+      // A whole body is not kept as a segment: its first segment comes with the first range.
+      holds = size === 0 || asked === "whole" ? null : 0;
     } else {
       const content = parseContentRange(headers.get("content-range"));
       if (!content) return { kind: "pass", reason: "origin-content-range" };
@@ -135,11 +138,11 @@ export function readSegmentAnswer(status: number, headers: Headers, asked: numbe
       if (status === 416) {
         holds = null;
       } else {
-        const expected = segmentRange(asked, size, segment);
+        const expected = segmentRange(asked as number, size, segment);
         if (!content.range || content.range.start !== expected.start || content.range.end !== expected.end) {
           return { kind: "pass", reason: "origin-content-range" };
         }
-        holds = asked;
+        holds = asked as number;
       }
     }
     const etag = headers.get("etag");

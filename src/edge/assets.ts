@@ -16,12 +16,12 @@
 
 import { boundaryFrom } from "../http/multipart.js";
 import { answerAsset, type AssetAnswer } from "../http/asset-answer.js";
-import { deliveryFor, type ContentAnswer } from "../cache/asset-delivery.js";
+import { deliveryFor, writtenBodyBytes, type ContentAnswer } from "../cache/asset-delivery.js";
 import { origins } from "../config/origins.js";
 import { withoutConnectionSpecific } from "../http/hop-by-hop.js";
 import { statusWithoutAnswer, type OriginFailure } from "../http/origin-failure.js";
 import { CacheOverride } from "fastly:cache-override";
-import { fetchWithRetry } from "./origin-retry.js";
+import { answerWithRetry, fetchWithRetry } from "./origin-retry.js";
 import { parseRangeHeader } from "../http/range.js";
 import { passMarker, readSegmentAnswer, type StoredMetadata, type StoredObject } from "../cache/asset-object.js";
 import type { CacheOutcome, ForwardReason } from "../cache/outcome.js";
@@ -316,6 +316,8 @@ async function objectFor(ctx: RequestContext, decision: AssetDecision, lookup: O
 
   // This request fetches: there is no copy, or the copy is only good if the origin fails.
   const staleCopy = stored;
+  // A first GET for the whole object asks the origin for the whole object, and learns it from that.
+  if (!staleCopy && method === "GET" && !ctx.req.headers.has("range")) return learnWhole(ctx, decision, lookup);
   const want = staleCopy?.kind === "object" ? 0 : firstWantedSegment(ctx, method);
   const conditional = staleCopy?.kind === "object" && staleCopy.etag ? { "if-none-match": staleCopy.etag } : undefined;
   let response: Response;
@@ -372,6 +374,65 @@ async function objectFor(ctx: RequestContext, decision: AssetDecision, lookup: O
       ...(arrived ? { arrived } : {}),
     },
   };
+}
+
+/**
+ * A cold object asked for whole: one origin request for the whole object (its Range and
+ * validators removed; the readthrough HTTP cache passed, since nothing is known yet of what it may
+ * keep), which tells the store the object's size, validators and headers, and whose body is the
+ * client's answer, on the host. Its segments come with the first ranges. A no-store object
+ * leaves a hit-for-pass marker; a 404 is stored whole as from a segment request.
+ */
+async function learnWhole(ctx: RequestContext, decision: AssetDecision, lookup: ObjectLookup): Promise<Found> {
+  let response: Response;
+  try {
+    response = await answerWithRetry(ctx, decision, { method: "GET", drop: wholeOnly });
+  } catch (error) {
+    console.error(`assets ${decision.cache.key}: origin unreachable: ${String(error)}`);
+    return failed(ctx, lookup, null, null, statusFor(error));
+  }
+  if (response.status >= 500) return failed(ctx, lookup, null, response);
+  const read = readSegmentAnswer(response.status, response.headers, "whole");
+  if (read.kind === "pass") {
+    insertObject(lookup, passMarker(read.reason), decision.cache.surrogateKey);
+    const headers = withoutConnectionSpecific(response.headers);
+    return {
+      served: {
+        response: new Response(response.body, { status: response.status, headers, manualFramingHeaders: headers.has("content-length") }),
+        cache: { state: "pass", fwd: "bypass", origin: "assets", note: read.reason },
+        hostBody: true,
+      },
+    };
+  }
+  if (read.kind === "answer") {
+    const length = Number(response.headers.get("content-length"));
+    const entry = insertAnswer(lookup, read.answer, response.body, length, decision.cache.surrogateKey);
+    const headers = new Headers({ ...read.answer.headers, "content-length": String(length) });
+    return {
+      served: {
+        response: new Response(entry.body(), { status: read.answer.status, headers, manualFramingHeaders: true }),
+        cache: { state: "miss", fwd: "uri-miss", stored: true, ttl: read.answer.times.fresh, age: 0, origin: "assets" },
+      },
+    };
+  }
+  const object = read.object;
+  if (object.size > 0 && object.size <= writtenBodyBytes && object.size <= object.segment) {
+    // Small enough to be an answer from the store: the whole body is its one segment, stored and
+    // read back like any other, so the next client finds it.
+    const arrived = await storeArrivedSegment(decision.cache.key, object, 0, response, decision.cache.surrogateKey);
+    insertObject(lookup, object, decision.cache.surrogateKey);
+    return { source: { object, state: "miss", fwd: "uri-miss", stored: true, ttl: object.times.fresh, age: 0, notes: [], arrived } };
+  }
+  insertObject(lookup, read.object, decision.cache.surrogateKey);
+  const cache: CacheOutcome = { state: "miss", fwd: "uri-miss", stored: true, ttl: read.object.times.fresh, age: 0, origin: "assets", note: "whole-from-origin" };
+  const answer = answerAsset("GET", ctx.req.headers, read.object, () => boundaryFrom(crypto.getRandomValues(new Uint8Array(24))));
+  if (answer.kind !== "content") {
+    await response.body?.cancel();
+    return { served: { response: plainAnswer(ctx, answer), cache } };
+  }
+  const headers = withDebugKeys(ctx, read.object, decision, answer.headers);
+  const body = read.object.size === 0 ? null : response.body;
+  return { served: { response: new Response(body, { status: answer.status, headers, manualFramingHeaders: true }), cache, hostBody: true } };
 }
 
 /** The origin failed (after one retry): a stale copy if there is one, else its answer or a 503. */

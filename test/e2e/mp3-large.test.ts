@@ -25,7 +25,10 @@ const huge = mp3s.threeHundredMB;
 const slow = { timeout: 240_000 };
 
 /** A 200 larger than an answer: the origin's body, through the HTTP cache. */
-const wholeFromOrigin = /^changelog-edge; fwd=bypass; detail="[^"]*larger-than-an-answer http-cache"$/;
+// Known objects: the client's GET through the HTTP cache; a cold one: the whole GET that also
+// taught the store what the object is.
+const wholeFromOrigin =
+  /^changelog-edge; (fwd=bypass; detail="[^"]*larger-than-an-answer http-cache"|fwd=uri-miss; stored; ttl=\d+; detail="[^"]*whole-from-origin")$/;
 
 /** Whether a Range request the origin received is one whole segment of an object of `size`. */
 function isWholeSegment(range: string, size: number): boolean {
@@ -186,29 +189,23 @@ describe("the 300 MB episode, cold", () => {
     expect(res.mismatchAt).toBe(-1);
     // The body is the origin's, handed over as it arrives: at the first byte nothing else was asked.
     expect(askedAtFirstByte).toBeGreaterThan(0);
-    expect(askedAtFirstByte).toBeLessThanOrEqual(2);
+    expect(askedAtFirstByte).toBe(1);
     const seen = await originRequests("assets");
     const mine = madeFor(seen, res);
     expect(mine).toHaveLength(seen.length);
     expect(mine.length).toBeLessThanOrEqual(computeLimits.backendRequests);
-    expect(rangesSeen(mine).filter((r) => r === "(none)")).toHaveLength(1);
-    // Besides the body, at most the probe that learns the object (segment 0). Issue 12 wants
-    // exactly one origin request here: see the `it.fails` below.
-    expect(rangesSeen(mine).filter((r) => r !== "(none)").every((r) => r === `bytes=0-${segmentBytes - 1}`)).toBe(true);
-    expect(mine.length).toBeLessThanOrEqual(2);
+    // One origin request, for the whole object, which also tells the store what it is.
+    expect(rangesSeen(mine)).toEqual(["(none)"]);
   });
 
-  // Known bug (issue 12): a cold full GET of an object larger than an answer first asks the
-  // origin for segment 0 (to learn size and validators), then for the whole object: two origin
-  // requests where exactly one is intended. `it.fails` passes while the bug is there; when it is
-  // fixed, this fails: make it a plain `it`.
-  it.fails("in full, cold: exactly one origin request (known bug: a probe for segment 0 comes first)", async () => {
+  // A cold full GET learns the object from the whole answer itself: no probe for segment 0.
+  it("in full, cold: exactly one origin request, for the whole object", async () => {
     const mp3 = mp3s.spareE;
     await cold(assets, mp3.path);
     await resetOrigins();
-    // Only the count is asserted here (anything failing would make `it.fails` pass); the body
-    // of a cold full GET is checked in the test above.
-    await streamFrom(mp3.path);
+    const res = await streamFrom(mp3.path, { expect: { fixture: mp3, start: 0 } });
+    expect(res.status).toBe(200);
+    expect(res.complete && res.mismatchAt === -1 && res.bytes === mp3.size).toBe(true);
     expect(rangesSeen(await originRequests("assets"))).toEqual(["(none)"]);
   });
 });

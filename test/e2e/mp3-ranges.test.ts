@@ -15,7 +15,10 @@ const size = mp3.size;
 const sha = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
 
 /** A 200 of an object larger than an answer: the origin's body, through the HTTP cache. */
-const wholeFromOrigin = /^changelog-edge; fwd=bypass; detail="[^"]*larger-than-an-answer http-cache"$/;
+// Known objects: the client's GET through the HTTP cache; a cold one: the whole GET that also
+// taught the store what the object is.
+const wholeFromOrigin =
+  /^changelog-edge; (fwd=bypass; detail="[^"]*larger-than-an-answer http-cache"|fwd=uri-miss; stored; ttl=\d+; detail="[^"]*whole-from-origin")$/;
 
 // The object is larger than an answer: that is what the whole-object and bounded cases need.
 if (size <= answerBytes) throw new Error(`${mp3.path} must be larger than an answer (${answerBytes} bytes)`);
