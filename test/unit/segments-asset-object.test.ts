@@ -33,6 +33,14 @@ describe("readSegmentAnswer: what an origin answer to a segment request tells th
     });
   });
 
+  it("a 200 to a request for the whole object teaches the object of any size, holding no segment", () => {
+    expect(readSegmentAnswer(200, r2({ "content-length": "5000" }), "whole", segment)).toMatchObject({ kind: "object", segment: null, object: { size: 5000, segment } });
+    expect(readSegmentAnswer(200, r2({}), "whole", segment)).toEqual({ kind: "pass", reason: "length-unknown" });
+    expect(readSegmentAnswer(206, r2({ "content-range": "bytes 0-999/2500" }), "whole", segment)).toEqual({ kind: "pass", reason: "origin-content-range" });
+    expect(readSegmentAnswer(200, r2({ "content-length": "5000", "cache-control": "no-store" }), "whole", segment)).toEqual({ kind: "pass", reason: "cache-control-no-store" });
+    expect(readSegmentAnswer(404, r2({ "content-length": "9" }), "whole", segment)).toMatchObject({ kind: "answer", answer: { status: 404 } });
+  });
+
   it("the last, shorter segment", () => {
     expect(readSegmentAnswer(206, r2({ "content-range": "bytes 2000-2499/2500" }), 2, segment)).toMatchObject({ kind: "object", segment: 2 });
   });
