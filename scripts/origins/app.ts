@@ -10,12 +10,35 @@ const page = (title: string) =>
   `<!doctype html><html><head><title>${title}</title></head><body><h1>${title}</h1></body></html>\n`;
 
 /**
- * Writes a whole answer with its Content-Length, as Phoenix does for rendered pages (the edge
- * stores only bodies whose length it can check); HEAD gets the length without the body.
+ * Writes a whole answer with its Content-Length, as Phoenix does for rendered pages; HEAD gets
+ * the length without the body.
  */
 function answer(req: IncomingMessage, res: ServerResponse, status: number, headers: Record<string, string>, body: string): void {
   res.writeHead(status, { ...headers, "content-length": String(Buffer.byteLength(body)) });
   res.end(req.method === "HEAD" ? undefined : body);
+}
+
+/** An answer without Content-Length, so Node sends it chunked: `count` parts, `gapMs` apart. */
+function chunkedAnswer(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  headers: Record<string, string>,
+  count: number,
+  gapMs: number,
+  text: string,
+): void {
+  res.writeHead(status, headers);
+  if (req.method === "HEAD") return void res.end();
+  let part = 0;
+  const next = (): void => {
+    if (res.destroyed) return;
+    part += 1;
+    res.write(`part ${part}/${count} ${text}`);
+    if (part === count) return void res.end();
+    setTimeout(next, gapMs);
+  };
+  next();
 }
 
 /** How many times /cacheable served each exact URL (path and query). */
@@ -64,7 +87,8 @@ export function appHandler(req: IncomingMessage, res: ServerResponse): void {
       // An answer shaped by the query, for the HTTP caching tests: `status=` (default 200),
       // `h=name:value` headers (repeatable), and `h304=name:value` headers sent instead, with
       // the ETag, when the request's If-None-Match equals the `h=etag:` value. The body says how
-      // often this exact URL was served and the request's Foo header (for Vary tests).
+      // often this exact URL was served and the request's Foo header (for Vary tests); with
+      // `chunks=N` it is sent chunked (below).
       const count = (served.get(req.url ?? "") ?? 0) + 1;
       served.set(req.url ?? "", count);
       const pairs = (name: string) =>
@@ -82,7 +106,12 @@ export function appHandler(req: IncomingMessage, res: ServerResponse): void {
       }
       const status = Number(url.searchParams.get("status") ?? "200");
       if (status === 204 || status === 304) return void res.writeHead(status, headers).end();
-      return answer(req, res, status, headers, `served ${count} foo=${String(req.headers.foo ?? "")}\n`);
+      const text = `served ${count} foo=${String(req.headers.foo ?? "")}\n`;
+      // `chunks=N`: the body sent chunked, without a length, as N lines "part i/N <text>",
+      // `gap=` ms apart (a front fault such as reset-after cuts it mid-way).
+      const chunks = Math.min(Number(url.searchParams.get("chunks") ?? "0"), 64);
+      if (chunks > 0) return chunkedAnswer(req, res, status, headers, chunks, Number(url.searchParams.get("gap") ?? "0"), text);
+      return answer(req, res, status, headers, text);
     }
     case "/surrogate":
       return answer(
@@ -93,7 +122,7 @@ export function appHandler(req: IncomingMessage, res: ServerResponse): void {
         page("Surrogate"),
       );
     case "/chunked":
-      // A cacheable page sent in chunks, without a length: the edge passes it, never stores it.
+      // A cacheable page sent in chunks, without a length: stored only once it ended with its last chunk.
       res.writeHead(200, { ...html, "cache-control": "public, max-age=60" });
       res.write("<!doctype html><title>Chunked</title>\n");
       return void res.end("<h1>Chunked</h1>\n");

@@ -67,16 +67,98 @@ export function storePolicy(origin: OriginName, status: number, headers: Headers
 }
 
 /**
- * Whether a body can be checked for completeness before it is kept: by a declared Content-Length
- * (RFC 9112 §6.3), or because the status carries no body. The runtime reports an origin
- * connection that broke off mid-body as a normal end of the body, chunked or not (seen under
- * Viceroy with js-compute 3.46, which reads the body in the guest), so a body of unknown length
- * that was cut could only be stored as if it were whole. Such a body is passed, never stored.
+ * How a body is known to be whole before a stored copy of it is served again:
+ * - `no-body`: the status carries none (204, 304);
+ * - `declared-length`: a Content-Length (RFC 9112 §6.3) the edge counts the bytes against as it
+ *   copies them into the cache;
+ * - `chunked`: chunked framing (the last transfer coding, which takes precedence over any
+ *   Content-Length, §6.3): only its last chunk says it is whole, and only the host sees it. The
+ *   runtime reports an origin connection that broke off mid-body as a normal end of the body to
+ *   JavaScript (chunked or not; Viceroy 0.22.0, js-compute 3.46), so the body is appended to
+ *   the cache insert on the host, which fails the insert when the framing broke, and the stored
+ *   entry is read back (`readBackVerdict`);
+ * - `unverifiable`: no length and no chunked framing (a body delimited by the connection's
+ *   close, where a cut looks like the end to the host as well, or a transfer coding other than
+ *   chunked last): passed, never stored (`length-unknown`).
  */
-export function lengthVerifiable(status: number, headers: Headers): boolean {
-  if (status === 204 || status === 304) return true;
+export type BodyCheck = "no-body" | "declared-length" | "chunked" | "unverifiable";
+
+export function bodyCheck(status: number, headers: Headers): BodyCheck {
+  if (status === 204 || status === 304) return "no-body";
+  const codings = headers.get("transfer-encoding");
+  if (codings !== null) {
+    const last = codings.split(",").map((c) => c.trim().toLowerCase()).filter(Boolean).at(-1);
+    return last === "chunked" ? "chunked" : "unverifiable";
+  }
   const length = headers.get("content-length");
-  return length !== null && /^\d{1,15}$/.test(length.trim());
+  return length !== null && /^\d{1,15}$/.test(length.trim()) ? "declared-length" : "unverifiable";
+}
+
+/**
+ * The most of a chunked body a read-back reads (pages are far smaller). Every byte read out of
+ * Core Cache crosses JavaScript (docs/mp3.md), so a body longer than this is not kept: checking
+ * it would cost the execution as much vCPU again as serving it.
+ */
+export const chunkedReadBackLimit = 1024 * 1024;
+
+/**
+ * What a fresh lookup of the key finds once a body has ended: one of the edge's entries and its
+ * length (null when the cache does not know it), or null when there is none of the edge's
+ * (nothing, an eviction's tombstone, a foreign entry).
+ */
+export type Afterwards = { readonly length: number | null } | null;
+
+/**
+ * Whether the entry a reader got `bytes` out of was whole: an entry whose body has ended has a
+ * known length when its insert completed (Fastly documents the length of a fully cached item as
+ * known; Viceroy reports it once the insert is complete), and it must be the length read.
+ * Viceroy keeps an insert that failed (its source broke off) in an error state without a
+ * length, and its body ends early like a whole one; production is documented to drop such an
+ * insert, so nothing is found. Either is a cut.
+ */
+export function endVerdict(bytes: number, after: Afterwards): "whole" | "cut" {
+  return after !== null && after.length === bytes ? "whole" : "cut";
+}
+
+/** What the read-back of an entry of unknown length saw. */
+export interface ReadBack {
+  /** Whether the first lookup found one of the edge's entries to read. */
+  readonly seen: boolean;
+  /** How the read stopped: a normal end, a failed read, or `chunkedReadBackLimit` reached. */
+  readonly ended: "end" | "failed" | "limit";
+  /** Bytes read. */
+  readonly bytes: number;
+  /** A fresh lookup after the read stopped. */
+  readonly after: Afterwards;
+}
+
+/**
+ * - `whole`: kept;
+ * - `cut`: evicted (the insert failed, the read failed, or the entry does not hold the bytes read);
+ * - `too-long`: evicted, unchecked (over `chunkedReadBackLimit`);
+ * - `unseen`: the lookup found nothing of the edge's to read (purged, or an insert in progress
+ *   that a lookup does not show), so nothing is there to keep or evict.
+ */
+export type ReadBackVerdict = "whole" | "cut" | "too-long" | "unseen";
+
+export function readBackVerdict(read: ReadBack): ReadBackVerdict {
+  if (!read.seen) return "unseen";
+  if (read.ended === "limit") return "too-long";
+  if (read.ended === "failed") return "cut";
+  return endVerdict(read.bytes, read.after);
+}
+
+/**
+ * Whether the client of a miss whose body streams out of a chunked insert may have the end of
+ * its body (the last chunk), once it has been given `delivered` bytes and the read-back said
+ * `verdict` after reading `bytes`. A cut is never ended normally: the client sees a broken
+ * answer, as one of a body with a Content-Length sees it end short. An unchecked body (too long,
+ * unseen) ends as a passed one would.
+ */
+export function clientBodyEnds(delivered: number, verdict: ReadBackVerdict, bytes: number): boolean {
+  if (verdict === "cut") return false;
+  if (verdict === "whole") return delivered === bytes;
+  return true;
 }
 
 /**

@@ -7,7 +7,18 @@
 
 import { CoreCache, type CacheEntry, type TransactionCacheEntry } from "fastly:cache";
 import type { CacheOutcome } from "../cache/outcome.js";
-import { freshnessOf, lengthVerifiable, retention, storePolicy } from "../cache/policy.js";
+import {
+  bodyCheck,
+  chunkedReadBackLimit,
+  clientBodyEnds,
+  endVerdict,
+  freshnessOf,
+  readBackVerdict,
+  retention,
+  storePolicy,
+  type Afterwards,
+  type ReadBackVerdict,
+} from "../cache/policy.js";
 import { storedAnswer } from "../cache/stored-answer.js";
 import {
   decodeStored,
@@ -21,6 +32,7 @@ import {
   type StoredResponse,
 } from "../cache/stored-response.js";
 import { varyOf } from "../cache/vary.js";
+import { readWithin, vouchedBody } from "../cache/vouched-body.js";
 import { origins } from "../config/origins.js";
 import type { CachePlacement, ToOrigin } from "../decision.js";
 import { withoutConnectionSpecific } from "../http/hop-by-hop.js";
@@ -83,7 +95,11 @@ export async function serveCached(ctx: RequestContext, decision: Cacheable): Pro
   return store(ctx, decision, tx, result.response, "uri-miss");
 }
 
-/** Inserts a storable origin answer and streams it back out of the cache; else passes it. */
+/**
+ * Inserts a storable origin answer and streams it back out of the cache; else passes it. A body
+ * of declared length is copied in chunk by chunk and counted (`fill`); a chunked one is appended
+ * on the host, which fails the insert when its framing broke off, and read back (`verifyStored`).
+ */
 function store(
   ctx: RequestContext,
   decision: Cacheable,
@@ -92,7 +108,8 @@ function store(
   fwd: "uri-miss" | "stale",
 ): Served {
   const policy = storePolicy(decision.origin, upstream.status, upstream.headers);
-  if (!policy.store || !lengthVerifiable(upstream.status, upstream.headers)) {
+  const check = bodyCheck(upstream.status, upstream.headers);
+  if (!policy.store || check === "unverifiable") {
     tx.cancel();
     return answerUncached(
       ctx,
@@ -103,16 +120,111 @@ function store(
   }
   const stored = storedResponseFrom(upstream.status, upstream.headers, policy.times);
   const [writer, entry] = tx.insertAndStreamBack(insertOptions(decision, stored, policy.surrogateKeys, upstream));
-  ctx.event.waitUntil(fill(writer, upstream, decision.cache.key));
+  let readBack: Promise<ReadBackResult> | undefined;
+  if (check === "chunked") {
+    if (upstream.body) writer.append(upstream.body);
+    writer.close();
+    readBack = verifyStored(decision, ctx.req.headers);
+    ctx.event.waitUntil(readBack.then(() => undefined));
+  } else {
+    ctx.event.waitUntil(fill(writer, upstream, decision.cache.key));
+  }
   const age = originAgeSeconds(upstream.headers);
-  return fromCache(ctx, decision, entry, stored, {
-    state: "miss",
-    fwd,
-    stored: true,
-    ttl: policy.times.fresh - age,
-    age,
-    hits: 0,
-  });
+  return fromCache(
+    ctx,
+    decision,
+    entry,
+    stored,
+    { state: "miss", fwd, stored: true, ttl: policy.times.fresh - age, age, hits: 0 },
+    readBack
+      ? async (delivered) => {
+          const { verdict, bytes } = await readBack;
+          return clientBodyEnds(delivered, verdict, bytes);
+        }
+      : undefined,
+  );
+}
+
+interface ReadBackResult {
+  readonly verdict: ReadBackVerdict;
+  readonly bytes: number;
+  /** The body read, when asked for and whole. */
+  readonly body?: Uint8Array;
+}
+
+/** Whether an entry is one of the edge's (not an eviction's tombstone, not foreign). */
+function isOurs(entry: CacheEntry): boolean {
+  return decodeStored(entry.userMetadata()) !== null;
+}
+
+/** What a fresh lookup of `key` finds now (`Afterwards`); Vary'd entries need the request's headers. */
+function afterwards(key: string, headers: Headers | undefined): Afterwards {
+  const entry = CoreCache.lookup(key, headers ? { headers } : undefined);
+  if (!entry) return null;
+  const found = isOurs(entry) ? { length: entry.length() } : null;
+  entry.close();
+  return found;
+}
+
+/**
+ * Reads the entry stored under `key` to its end (at most `chunkedReadBackLimit` bytes), then
+ * looks it up afresh: only then is its length known, and only if its insert completed. The
+ * reading handle's own length stays unknown (Viceroy), and a read of a failed insert ends like a
+ * whole one in JavaScript, so the fresh lookup is the evidence (`readBackVerdict`).
+ */
+async function readBackOf(key: string, headers: Headers | undefined, keep: boolean, idleMs: number): Promise<ReadBackResult> {
+  const entry = CoreCache.lookup(key, headers ? { headers } : undefined);
+  if (!entry || !isOurs(entry)) {
+    entry?.close();
+    return { verdict: readBackVerdict({ seen: false, ended: "end", bytes: 0, after: null }), bytes: 0 };
+  }
+  const chunks: Uint8Array[] = [];
+  let bytes = 0;
+  let ended: "end" | "failed" | "limit" = "end";
+  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  try {
+    reader = entry.body().getReader();
+    for (;;) {
+      const { done, value } = await readWithin(reader, idleMs);
+      if (done) break;
+      bytes += value.byteLength;
+      if (bytes > chunkedReadBackLimit) {
+        ended = "limit";
+        await reader.cancel();
+        break;
+      }
+      if (keep) chunks.push(value);
+    }
+  } catch {
+    // A failed read, or none for the origin's between-bytes timeout (a stalled insert).
+    ended = "failed";
+    reader?.cancel().catch(() => {});
+  }
+  try {
+    entry.close();
+  } catch {
+    // Already closed with its body; nothing to release.
+  }
+  const verdict = readBackVerdict({ seen: true, ended, bytes, after: afterwards(key, headers) });
+  if (verdict !== "whole" || !keep) return { verdict, bytes };
+  const body = new Uint8Array(bytes);
+  let at = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return { verdict, bytes, body };
+}
+
+/** The read-back of a chunked insert: a cut or unchecked copy is evicted, never served again. */
+async function verifyStored(decision: Cacheable, headers: Headers): Promise<ReadBackResult> {
+  const key = decision.cache.key;
+  const result = await readBackOf(key, headers, false, origins[decision.origin].betweenBytesTimeout);
+  if (result.verdict === "cut" || result.verdict === "too-long") {
+    console.error(`cached chunked body of ${key} ${result.verdict === "cut" ? `broke off after ${result.bytes} bytes` : "is too long to check"}; evicted`);
+    evict(key);
+  }
+  return result;
 }
 
 function insertOptions(
@@ -209,12 +321,32 @@ async function refresh(
     return;
   }
   const policy = storePolicy(decision.origin, upstream.status, upstream.headers);
-  if (!policy.store || !lengthVerifiable(upstream.status, upstream.headers)) {
+  const check = bodyCheck(upstream.status, upstream.headers);
+  if (!policy.store || check === "unverifiable") {
     await upstream.body?.cancel();
     tx.cancel();
     return;
   }
   const fresh = storedResponseFrom(upstream.status, upstream.headers, policy.times);
+  if (check === "chunked") {
+    // Checked on the side first, so a cut refresh never replaces the stale copy: appended on the
+    // host to an entry of its own, read back, and only a whole body goes into the real insert.
+    const scratch = `chunked-refresh ${ctx.requestId}`;
+    const side = CoreCache.insert(scratch, { maxAge: 60_000, userMetadata: encodeStored(fresh) });
+    if (upstream.body) side.append(upstream.body);
+    side.close();
+    const checked = await readBackOf(scratch, undefined, true, origins[decision.origin].betweenBytesTimeout);
+    evict(scratch);
+    if (!checked.body) {
+      console.error(`refresh of ${decision.cache.key} dropped: its chunked body was ${checked.verdict}; the stale copy stays`);
+      tx.cancel();
+      return;
+    }
+    const writer = tx.insert({ ...insertOptions(decision, fresh, policy.surrogateKeys, upstream), length: checked.body.byteLength });
+    if (checked.body.byteLength > 0) writer.append(checked.body);
+    writer.close();
+    return;
+  }
   const declared = Number(upstream.headers.get("content-length") ?? "0");
   if (declared > wholeRefreshLimit) {
     await fill(tx.insert(insertOptions(decision, fresh, policy.surrogateKeys, upstream)), upstream, decision.cache.key);
@@ -274,6 +406,8 @@ function fromCache(
   entry: CacheEntry,
   stored: StoredResponse,
   outcome: Omit<CacheOutcome, "origin">,
+  /** For the miss that inserts a chunked body: whether its client may have the body's end. */
+  mayEnd?: (delivered: number) => Promise<boolean>,
 ): Served {
   const age = outcome.age ?? entry.age() / 1000;
   // Left out, not made up, where the platform cannot count (Viceroy).
@@ -305,7 +439,21 @@ function fromCache(
     // from a bodyless response unless told the framing headers are ours.
     return { response: new Response(null, { status: stored.status, headers, manualFramingHeaders: true }), cache };
   }
-  return { response: new Response(entry.body(), { status: stored.status, headers }), cache };
+  if (length !== null) return { response: new Response(entry.body(), { status: stored.status, headers }), cache };
+  // A chunked insert still streaming in (this request's, or one it was collapsed onto; Viceroy
+  // also shows a failed one this way): its end is given only once the cache vouches for it.
+  const key = decision.cache.key;
+  const vouch =
+    mayEnd ??
+    (async (delivered: number) => {
+      const after = afterwards(key, ctx.req.headers);
+      if (endVerdict(delivered, after) === "whole") return true;
+      console.error(`cached chunked body of ${key} broke off after ${delivered} bytes while read`);
+      if (after !== null) evict(key);
+      return false;
+    });
+  const body = vouchedBody(entry.body(), vouch, origins[decision.origin].betweenBytesTimeout);
+  return { response: new Response(body, { status: stored.status, headers }), cache };
 }
 
 /** An origin answer that is not stored: passed as it is, or a short 503/504 when there was none. */

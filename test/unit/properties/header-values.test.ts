@@ -7,7 +7,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { cacheHeaders, cacheStatus } from "../../../src/cache/cache-status.js";
 import type { CacheOutcome } from "../../../src/cache/outcome.js";
-import { lengthVerifiable, storePolicy } from "../../../src/cache/policy.js";
+import { bodyCheck, storePolicy } from "../../../src/cache/policy.js";
 import { decodeStored } from "../../../src/cache/stored-response.js";
 import { originSurrogateKeys } from "../../../src/cache/surrogate-keys.js";
 import { originNames } from "../../../src/config/origins.js";
@@ -163,16 +163,23 @@ describe("readings of origin response headers", () => {
     );
   });
 
-  it("store a body only when its length can be checked: a Content-Length, or a status without a body", () => {
-    expect(lengthVerifiable(200, new Headers({ "content-length": "9" }))).toBe(true);
-    expect(lengthVerifiable(200, new Headers({ "transfer-encoding": "chunked" }))).toBe(false);
-    expect(lengthVerifiable(304, new Headers())).toBe(true);
+  it("store a body only when it can be checked whole: a Content-Length, chunked framing, or a status without a body", () => {
+    expect(bodyCheck(200, new Headers({ "content-length": "9" }))).toBe("declared-length");
+    expect(bodyCheck(200, new Headers({ "transfer-encoding": "chunked" }))).toBe("chunked");
+    expect(bodyCheck(304, new Headers())).toBe("no-body");
     fc.assert(
-      fc.property(fc.integer({ min: 200, max: 499 }), fc.option(headerValue(20)), (status, length) => {
-        const headers = new Headers(length === null ? {} : { "content-length": length });
-        const verifiable = lengthVerifiable(status, headers);
-        if (status === 204 || status === 304) expect(verifiable).toBe(true);
-        else expect(verifiable).toBe(length !== null && /^\d{1,15}$/.test(length));
+      fc.property(fc.integer({ min: 200, max: 499 }), fc.option(headerValue(20)), fc.option(headerValue(20)), (status, length, codings) => {
+        const headers = new Headers({ ...(length === null ? {} : { "content-length": length }), ...(codings === null ? {} : { "transfer-encoding": codings }) });
+        const check = bodyCheck(status, headers);
+        if (status === 204 || status === 304) return void expect(check).toBe("no-body");
+        const te = headers.get("transfer-encoding");
+        if (te !== null) {
+          // RFC 9112 §6.3: Transfer-Encoding overrides Content-Length; chunked must be the last coding.
+          const last = te.split(",").map((c) => c.trim().toLowerCase()).filter(Boolean).at(-1);
+          return void expect(check).toBe(last === "chunked" ? "chunked" : "unverifiable");
+        }
+        const cl = headers.get("content-length");
+        expect(check).toBe(cl !== null && /^\d{1,15}$/.test(cl.trim()) ? "declared-length" : "unverifiable");
       }),
     );
   });
