@@ -1,7 +1,15 @@
-// `npm run smoke -- <base-url> [--episode <path>] [--host <public>=<name>]... [--timeout <ms>]`
+// `npm run smoke -- <base-url> [--episode <path>] [--host <public>=<name>]... [--timeout <ms>]
+//                   [--large-episode <path>] [--slow]`
 //
 // Checks the key behaviours of a running edge (scripts/smoke/cases.ts) and prints one line per
 // case; exits 1 when any case fails, 2 on a usage error.
+//
+// Opt-in long cases (scripts/smoke/long.ts), for Fastly Compute's per-execution limits, which
+// only the real network enforces:
+//   --large-episode <path>   a full GET of that episode (over 70 MiB), every byte compared with
+//                            the local fixture or the assets origin (seconds to a minute)
+//   --slow                   that episode read whole for over 2 minutes, and a player reading
+//                            open ranges at 128 kbit/s for 3 minutes, side by side (about 3 min)
 //
 //   npm run smoke -- http://127.0.0.1:7676                      a local edge (npm run dev)
 //   npm run smoke -- https://changelog.com --episode <mp3 path> production
@@ -13,6 +21,7 @@
 
 import { fileURLToPath } from "node:url";
 import { defaultEpisode, everyResponse, smokeCases } from "./smoke/cases.js";
+import { formatLongResult, runLongCases } from "./smoke/long.js";
 import { formatResult, runCases, targetFor } from "./smoke/runner.js";
 
 export interface SmokeArgs {
@@ -20,15 +29,22 @@ export interface SmokeArgs {
   readonly episode: string;
   readonly hosts: Record<string, string>;
   readonly timeoutMs: number;
+  /** The long cases' episode (over 70 MiB); set only when given. */
+  readonly largeEpisode?: string;
+  /** Run the slow long cases; set only when given. */
+  readonly slow?: true;
 }
 
 export const usage =
-  "usage: npm run smoke -- <base-url> [--episode <mp3 path>] [--host <public host>=<served as>]... [--timeout <ms>]";
+  "usage: npm run smoke -- <base-url> [--episode <mp3 path>] [--host <public host>=<served as>]... [--timeout <ms>]\n" +
+  "                         [--large-episode <mp3 path over 70 MiB>] [--slow]";
 
 export function parseArgs(argv: readonly string[]): SmokeArgs {
   let baseUrl: string | undefined;
   let episode = defaultEpisode;
   let timeoutMs = 30_000;
+  let largeEpisode: string | undefined;
+  let slow = false;
   const hosts: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -45,6 +61,14 @@ export function parseArgs(argv: readonly string[]): SmokeArgs {
       case "--episode":
         episode = value();
         if (!episode.startsWith("/")) throw new Error(`--episode is a path starting with "/": ${episode}`);
+        break;
+      case "--large-episode":
+        largeEpisode = value();
+        if (!largeEpisode.startsWith("/")) throw new Error(`--large-episode is a path starting with "/": ${largeEpisode}`);
+        break;
+      case "--slow":
+        if (inline !== undefined) throw new Error("--slow takes no value");
+        slow = true;
         break;
       case "--host": {
         const mapping = value();
@@ -64,7 +88,7 @@ export function parseArgs(argv: readonly string[]): SmokeArgs {
     }
   }
   if (baseUrl === undefined) throw new Error("a base URL is required");
-  return { baseUrl, episode, hosts, timeoutMs };
+  return { baseUrl, episode, hosts, timeoutMs, ...(largeEpisode ? { largeEpisode } : {}), ...(slow ? { slow: true as const } : {}) };
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -85,8 +109,21 @@ export async function main(argv: readonly string[]): Promise<number> {
     userAgent: "changelog-edge-smoke/1",
     onResult: (result) => console.log(formatResult(result)),
   });
-  const failed = results.filter((r) => !r.passed).length;
-  console.log(`${results.length - failed} passed, ${failed} failed`);
+  let failed = results.filter((r) => !r.passed).length;
+  let total = results.length;
+  if (args.largeEpisode || args.slow) {
+    console.log(`long cases${args.slow ? " (--slow: about 3 minutes)" : ""}:`);
+    const long = await runLongCases(target, {
+      ...(args.largeEpisode ? { largeEpisode: args.largeEpisode } : {}),
+      playerEpisode: args.episode,
+      slow: args.slow === true,
+      userAgent: "changelog-edge-smoke/1",
+      onResult: (result) => console.log(formatLongResult(result)),
+    });
+    failed += long.filter((r) => !r.passed).length;
+    total += long.length;
+  }
+  console.log(`${total - failed} passed, ${failed} failed`);
   return failed === 0 ? 0 : 1;
 }
 
