@@ -115,7 +115,9 @@ const byteUnits = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3, TiB: 1024 *
 export function viceroyExecutions(output: string): Execution[] {
   const byId = new Map<number, { viceroyId: number; startedAt: number; method: string; uri: string; wallMs: number | null; heapBytes: number | null }>();
   for (const raw of output.split("\n")) {
-    const m = spanned.exec(raw.trimEnd());
+    // A line glued to a runtime warning printed without a line break starts at its timestamp.
+    const at = raw.search(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/);
+    const m = spanned.exec((at > 0 ? raw.slice(at) : raw).trimEnd());
     if (!m) continue;
     const [, time, id, message] = m as unknown as [string, string, string, string];
     const viceroyId = Number(id);

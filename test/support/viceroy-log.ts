@@ -18,7 +18,12 @@ export function endpointLines(output: string, endpoints?: ReadonlySet<string>): 
   for (const raw of output.split("\n")) {
     const at = raw.indexOf(separator);
     if (at <= 0) continue;
-    const endpoint = raw.slice(0, at);
+    let endpoint = raw.slice(0, at);
+    if (/\s/.test(endpoint) && endpoints) {
+      // The runtime writes "Warning: body ReadableStream closed during body streaming…" with no
+      // line break when it cuts a client's answer, so the next line starts glued to it.
+      endpoint = [...endpoints].find((name) => endpoint.endsWith(name)) ?? endpoint;
+    }
     if (/\s/.test(endpoint) || (endpoints && !endpoints.has(endpoint))) continue;
     lines.push({ endpoint, message: raw.slice(at + separator.length) });
   }

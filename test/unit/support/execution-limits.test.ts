@@ -100,6 +100,16 @@ describe("reading Viceroy's output", () => {
   });
 });
 
+describe("lines glued to the runtime's unterminated warning", () => {
+  const warning = "Warning: body ReadableStream closed during body streaming. Exception: Error: the client went away";
+  it("still reads the execution and the request-log line that follow it", () => {
+    const [start, ...rest] = viceroyLines(3, "GET", "http://changelog.com/p", "40ms");
+    const output = [`${warning}${start}`, ...rest.slice(0, -1), `${warning}${rest.at(-1)}`, `${warning}${requestLine("g", "/p", 5)}`].join("\n");
+    expect(viceroyExecutions(output)).toMatchObject([{ viceroyId: 3, method: "GET", wallMs: 40 }]);
+    expect(loggedRequests(output, "requests")).toMatchObject([{ requestId: "g", cpuMs: 5 }]);
+  });
+});
+
 describe("checkExecutionLimits", () => {
   it("passes requests under every limit and sums them up in one line", () => {
     const result = checkExecutionLimits(input());
