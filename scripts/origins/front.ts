@@ -10,6 +10,8 @@ export interface RecordedRequest {
   readonly url: string;
   readonly headers: Record<string, string | string[] | undefined>;
   readonly at: number;
+  /** The status the origin answered with, once it has; 0 before (or when it never did). */
+  status: number;
 }
 
 /**
@@ -30,6 +32,17 @@ export type Fault =
   | { readonly mode: "down" };
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+
+/**
+ * Headers an origin adds to every answer (304s included) for paths starting with `path`, on top
+ * of what it sends itself: what a test needs an origin to say that R2 cannot be told to say
+ * (R2 sends no Surrogate-Control), such as a seconds-long `Surrogate-Control: max-age` for the
+ * fixtures of one test. Set with `POST /headers/<origin>`, cleared with `DELETE /headers`.
+ */
+export interface HeaderRule {
+  readonly path: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
 
 /** The header the edge sends its request id in (src/http/origin-request.ts). */
 export const requestIdHeader = "x-request-id";
@@ -88,6 +101,7 @@ export class BackendLedger {
 export class OriginFront {
   readonly requests: RecordedRequest[] = [];
   private faults: { fault: Exclude<Fault, { mode: "down" }>; left: number }[] = [];
+  private headerRules: HeaderRule[] = [];
   private readonly sockets = new Set<Socket>();
   readonly server: Server;
   private port = 0;
@@ -147,6 +161,14 @@ export class OriginFront {
     await this.up();
   }
 
+  addHeaders(rule: HeaderRule): void {
+    this.headerRules = [...this.headerRules.filter((r) => r.path !== rule.path), rule];
+  }
+
+  clearHeaders(): void {
+    this.headerRules = [];
+  }
+
   private takeFault(path: string): Fault | null {
     const slot = this.faults.find((f) => f.left > 0 && path.startsWith(("path" in f.fault && f.fault.path) || "/"));
     if (!slot) return null;
@@ -156,9 +178,15 @@ export class OriginFront {
   }
 
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    this.requests.push({ method: req.method ?? "", url: req.url ?? "", headers: { ...req.headers }, at: Date.now() });
+    const recorded: RecordedRequest = { method: req.method ?? "", url: req.url ?? "", headers: { ...req.headers }, at: Date.now(), status: 0 };
+    this.requests.push(recorded);
+    res.once("finish", () => (recorded.status = res.statusCode));
     this.ledger.record(this.name, req);
     const fault = this.takeFault(req.url ?? "/");
+    // Merged into whatever the handler writes (writeHead's own headers win on a clash).
+    for (const rule of this.headerRules) {
+      if ((req.url ?? "/").startsWith(rule.path)) for (const [name, value] of Object.entries(rule.headers)) res.setHeader(name, value);
+    }
     try {
       if (fault?.mode === "hang") return;
       if (fault?.mode === "status") {
@@ -204,7 +232,8 @@ function cutAfter(res: ServerResponse, bytes: number, then: () => void): void {
 }
 
 /**
- * The control server: GET/DELETE /requests[/<origin>], POST/DELETE /faults/<origin>, and
+ * The control server: GET/DELETE /requests[/<origin>], POST/DELETE /faults/<origin>,
+ * POST/DELETE /headers/<origin> (HeaderRule; never cleared by DELETE /faults), and
  * GET /budget[?since=<seq>] (origin requests by edge request id, never reset; see BackendLedger).
  */
 export function controlServer(fronts: Map<string, OriginFront>, ledger: BackendLedger = new BackendLedger()): Server {
@@ -230,6 +259,16 @@ export function controlServer(fronts: Map<string, OriginFront>, ledger: BackendL
       let body = "";
       for await (const chunk of req) body += chunk;
       await targets[0]!.addFault(JSON.parse(body) as Fault);
+      return json({ ok: true });
+    }
+    if (resource === "headers" && req.method === "POST" && name) {
+      let body = "";
+      for await (const chunk of req) body += chunk;
+      targets[0]!.addHeaders(JSON.parse(body) as HeaderRule);
+      return json({ ok: true });
+    }
+    if (resource === "headers" && req.method === "DELETE") {
+      for (const f of targets) f.clearHeaders();
       return json({ ok: true });
     }
     if (resource === "faults" && req.method === "DELETE") {

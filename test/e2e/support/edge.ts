@@ -3,7 +3,7 @@
 
 import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { inject } from "vitest";
-import type { BudgetReport, Fault, RecordedRequest } from "../../../scripts/origins/front.js";
+import type { BudgetReport, Fault, HeaderRule, RecordedRequest } from "../../../scripts/origins/front.js";
 
 export interface EdgeResponse {
   readonly status: number;
@@ -84,4 +84,14 @@ export async function resetOrigins(): Promise<void> {
 
 export async function injectFault(origin: string, fault: Fault): Promise<void> {
   await control("POST", `/faults/${origin}`, fault);
+}
+
+/** Makes `origin` add `rule.headers` to its answers for paths under `rule.path` (HeaderRule). */
+export async function addOriginHeaders(origin: string, rule: HeaderRule): Promise<void> {
+  await control("POST", `/headers/${origin}`, rule);
+}
+
+/** Drops every header rule of `origin` (of every origin when none is named). */
+export async function clearOriginHeaders(origin?: string): Promise<void> {
+  await control("DELETE", origin ? `/headers/${origin}` : "/headers");
 }
