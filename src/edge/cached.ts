@@ -69,7 +69,16 @@ export async function serveCached(ctx: RequestContext, decision: Cacheable): Pro
       if (!state.mustInsertOrUpdate()) {
         return fromCache(ctx, decision, tx, stored, { state: "stale", fwd: "stale", note: "refresh-in-flight" });
       }
-      const result = await fetchWithRetry(ctx, decision, { method: "GET", drop: clientOnlyHeaders });
+      // Conditional, like a background refresh: an unchanged copy costs a 304, not its body again.
+      const result = await fetchWithRetry(ctx, decision, { method: "GET", drop: clientOnlyHeaders, headers: revalidationHeaders(stored) });
+      if (result.ok && result.response.status === 304) {
+        await result.response.body?.cancel();
+        const updated = freshenedBy304(decision, tx, stored, result.response.headers);
+        const age = originAgeSeconds(result.response.headers);
+        if (updated) return fromCache(ctx, decision, tx, updated, { state: "miss", fwd: "stale", stored: true, ttl: updated.times.fresh - age, age, note: "revalidated" });
+        tx.cancel();
+        return fromCache(ctx, decision, tx, stored, { state: "stale", fwd: "stale", note: "revalidated" });
+      }
       if (result.ok) return store(ctx, decision, tx, result.response, "stale");
       if (result.response) await result.response.body?.cancel();
       tx.cancel();
@@ -392,6 +401,19 @@ async function wholeBody(upstream: Response, declared: number): Promise<Uint8Arr
     return null;
   }
   return received === declared ? whole : null;
+}
+
+/**
+ * The stored copy updated by the origin's 304 (RFC 9111 §4.3.4, as `refresh` does it) and made
+ * fresh again, or null when the updated headers may no longer be stored (nothing is updated).
+ */
+function freshenedBy304(decision: Cacheable, tx: TransactionCacheEntry, stored: StoredResponse, notModified: Headers): StoredResponse | null {
+  const merged = freshenedWith(stored, notModified, stored.times);
+  const policy = storePolicy(decision.origin, merged.status, storedHeaders(merged));
+  if (!policy.store) return null;
+  const updated = { ...merged, times: policy.times };
+  tx.update(cacheTimesOf(decision, updated, storedSurrogateKeys(updated), notModified));
+  return updated;
 }
 
 function storedSurrogateKeys(stored: StoredResponse): string[] {

@@ -1,7 +1,7 @@
 // Rule 11: /embed.js, on any host, is the player-embed script, written by the edge itself and
 // cached by browsers and proxies like an asset. Its ETag lets them revalidate it for free.
 
-import { cacheTimes } from "../config/cache-times.js";
+import { browserAssetTimes } from "../config/cache-times.js";
 import { synthetic, type Decision } from "../decision.js";
 import type { EdgeRequest } from "../edge-request.js";
 import { embedScript } from "./embed-script.js";
@@ -17,8 +17,8 @@ function fnv1a32(text: string): string {
 
 export const embedEtag = `"embed-${fnv1a32(embedScript)}"`;
 
-const { fresh, staleWhileRevalidate, staleIfError } = cacheTimes.assets;
-/** RFC 9111 §5.2.2 and RFC 5861: the assets origin's times, for browsers and shared caches. */
+const { fresh, staleWhileRevalidate, staleIfError } = browserAssetTimes;
+/** RFC 9111 §5.2.2 and RFC 5861: the spec's assets times, for browsers and shared caches. */
 const cacheControl = `public, max-age=${fresh}, stale-while-revalidate=${staleWhileRevalidate}, stale-if-error=${staleIfError}`;
 
 /** RFC 9110 §13.1.2: `*` or any listed entity tag, compared weakly, matches. */
