@@ -23,7 +23,7 @@ import { statusWithoutAnswer, type OriginFailure } from "../http/origin-failure.
 import { CacheOverride } from "fastly:cache-override";
 import { answerWithRetry, fetchWithRetry } from "./origin-retry.js";
 import { parseRangeHeader } from "../http/range.js";
-import { passMarker, readSegmentAnswer, type StoredMetadata, type StoredObject } from "../cache/asset-object.js";
+import { passMarker, readSegmentAnswer, type StoredAnswer, type StoredMetadata, type StoredObject } from "../cache/asset-object.js";
 import type { CacheOutcome, ForwardReason } from "../cache/outcome.js";
 import { prefetchBytes, streamPlan } from "../cache/segment-stream.js";
 import { maxKeyLength, segmentBytes, segmentIndexOf, segmentLength, segmentsOf, storeKeys, type PlannedPiece, type SegmentSlice } from "../cache/segments.js";
@@ -342,17 +342,7 @@ async function objectFor(ctx: RequestContext, decision: AssetDecision, lookup: O
     await response.body?.cancel();
     return { served: await passThrough(ctx, decision, read.reason) };
   }
-  if (read.kind === "answer") {
-    const length = Number(response.headers.get("content-length"));
-    const entry = insertAnswer(lookup, read.answer, response.body, length, decision.cache.surrogateKey);
-    const headers = new Headers({ ...read.answer.headers, "content-length": String(length) });
-    return {
-      served: {
-        response: new Response(method === "HEAD" ? null : entry.body(), { status: read.answer.status, headers, manualFramingHeaders: true }),
-        cache: { state: "miss", fwd: staleCopy ? "stale" : "uri-miss", stored: true, ttl: read.answer.times.fresh, age: 0, origin: "assets" },
-      },
-    };
-  }
+  if (read.kind === "answer") return { served: storeAnswer(lookup, decision, read.answer, response, method, staleCopy ? "stale" : "uri-miss") };
   // The object: store the segment that came with it first, so requests waiting on the object
   // entry find the segment when they wake.
   let arrived: OpenSegment | undefined;
@@ -404,17 +394,7 @@ async function learnWhole(ctx: RequestContext, decision: AssetDecision, lookup: 
       },
     };
   }
-  if (read.kind === "answer") {
-    const length = Number(response.headers.get("content-length"));
-    const entry = insertAnswer(lookup, read.answer, response.body, length, decision.cache.surrogateKey);
-    const headers = new Headers({ ...read.answer.headers, "content-length": String(length) });
-    return {
-      served: {
-        response: new Response(entry.body(), { status: read.answer.status, headers, manualFramingHeaders: true }),
-        cache: { state: "miss", fwd: "uri-miss", stored: true, ttl: read.answer.times.fresh, age: 0, origin: "assets" },
-      },
-    };
-  }
+  if (read.kind === "answer") return { served: storeAnswer(lookup, decision, read.answer, response, "GET", "uri-miss") };
   const object = read.object;
   if (object.size > 0 && object.size <= writtenBodyBytes && object.size <= object.segment) {
     // Small enough to be an answer from the store: the whole body is its one segment, stored and
@@ -433,6 +413,24 @@ async function learnWhole(ctx: RequestContext, decision: AssetDecision, lookup: 
   const headers = withDebugKeys(ctx, read.object, decision, answer.headers);
   const body = read.object.size === 0 ? null : response.body;
   return { served: { response: new Response(body, { status: answer.status, headers, manualFramingHeaders: true }), cache, hostBody: true } };
+}
+
+/** A storable non-2xx answer (404, 410…): stored whole, and served from what is stored. */
+function storeAnswer(
+  lookup: ObjectLookup,
+  decision: AssetDecision,
+  answer: StoredAnswer,
+  response: Response,
+  method: "GET" | "HEAD",
+  fwd: "stale" | "uri-miss",
+): Served {
+  const length = Number(response.headers.get("content-length"));
+  const entry = insertAnswer(lookup, answer, response.body, length, decision.cache.surrogateKey);
+  const headers = new Headers({ ...answer.headers, "content-length": String(length) });
+  return {
+    response: new Response(method === "HEAD" ? null : entry.body(), { status: answer.status, headers, manualFramingHeaders: true }),
+    cache: { state: "miss", fwd, stored: true, ttl: answer.times.fresh, age: 0, origin: "assets" },
+  };
 }
 
 /** The origin failed (after one retry): a stale copy if there is one, else its answer or a 503. */
