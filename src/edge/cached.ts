@@ -322,7 +322,10 @@ async function refresh(
     const merged = freshenedWith(stored, upstream.headers, stored.times);
     const policy = storePolicy(decision.origin, merged.status, storedHeaders(merged));
     if (!policy.store) {
+      // The updated response may not be kept (a 304 that says no-store, private…): the old
+      // copy must not be served again either, so it goes.
       tx.cancel();
+      evict(decision.cache.key);
       return;
     }
     const updated = { ...merged, times: policy.times };

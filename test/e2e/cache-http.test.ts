@@ -174,6 +174,29 @@ describe("a 304 during a refresh (RFC 9111 §4.3.4)", () => {
   });
 });
 
+describe("a 304 that makes the stored response unstorable", () => {
+  it("drops the stored copy: the next request goes to the origin, and is not served the old one", async () => {
+    const query = new URLSearchParams({ id: unique() });
+    for (const h of ['etag:"v1"', "surrogate-control:max-age=1, stale-while-revalidate=600"]) query.append("h", h);
+    // RFC 9111 §4.3.4: the 304's Cache-Control replaces the stored one, and no-store forbids keeping it.
+    query.append("h304", "cache-control:no-store");
+    const path = `/respond?${query.toString()}`;
+    const first = await send(path);
+    expect(first.text()).toMatch(/^served 1 /);
+    await sleep(1_300);
+    const stale = await send(path);
+    expect(stale.headers["cache-status"]).toMatch(/stale revalidating"$/);
+    await sleep(300);
+    const after = await send(path);
+    expect(after.headers["x-cache"]).not.toBe("HIT");
+    expect(after.headers["cache-status"]).not.toMatch(/; hit;|stale/);
+    // The local app counts every request for the URL, the 304 included: this is its third.
+    expect(after.text()).toMatch(/^served 3 /);
+    const requests = await originRequests("app");
+    expect(requests.map((r) => r.headers["if-none-match"] ?? null)).toEqual([null, '"v1"', null]);
+  });
+});
+
 describe("Connection-named headers (RFC 9110 §7.6.1)", () => {
   it("are never stored nor served from cache", async () => {
     const path = respond({ connection: "X-Secret", "x-secret": "1", "x-fine": "1" });
