@@ -3,11 +3,11 @@
 // is noticed. Rates and durations are shortened; the real run reads for minutes.
 
 import { createHash } from "node:crypto";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { beforeEach, describe, expect, it } from "vitest";
 import { writtenBodyBytes } from "../../src/cache/asset-delivery.js";
 import { parseArgs } from "../../scripts/smoke.js";
+import { loopbackServer } from "../support/loopback-server.js";
 import { largeEpisodeBytes, runLongCases, type LongCaseOptions, type Reference } from "../../scripts/smoke/long.js";
 import { targetFor } from "../../scripts/smoke/runner.js";
 
@@ -73,24 +73,13 @@ function pretendEdge(req: IncomingMessage, res: ServerResponse): void {
 }
 
 describe("the long smoke cases against a pretend edge", () => {
-  let server: Server;
-  let base: string;
-
-  beforeAll(async () => {
-    server = createServer(pretendEdge);
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  });
-  afterAll(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  });
+  const edge = loopbackServer(pretendEdge);
   beforeEach(() => {
     breakage = {};
   });
 
   const run = (options: Partial<LongCaseOptions>) =>
-    runLongCases(targetFor(base), { playerEpisode: path, slow: false, userAgent: "smoke-long-test", reference, idleTimeoutMs: 5_000, ...options });
+    runLongCases(targetFor(edge.base()), { playerEpisode: path, slow: false, userAgent: "smoke-long-test", reference, idleTimeoutMs: 5_000, ...options });
 
   it("a whole large download: every byte compared, and the log lines to look for", async () => {
     const [result] = await run({ largeEpisode: path });

@@ -2,11 +2,11 @@
 // local node:http server that plays an edge: a correct one (every case of the real table
 // passes), and broken ones (the case that should notice, does).
 
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { beforeEach, describe, expect, it } from "vitest";
 import { newsRedirects } from "../../src/config/news-redirects.js";
 import { parseArgs } from "../../scripts/smoke.js";
+import { loopbackServer } from "../support/loopback-server.js";
 import { defaultEpisode, everyResponse, smokeCases, type SmokeCase } from "../../scripts/smoke/cases.js";
 import { actualHost, cacheStatusMismatch, fill, MissingVariable, parseCacheStatus } from "../../scripts/smoke/expect.js";
 import { bodyCap, formatResult, runCases, targetFor, type CaseResult } from "../../scripts/smoke/runner.js";
@@ -167,18 +167,7 @@ function pretendEdge(req: IncomingMessage, res: ServerResponse): void {
 }
 
 describe("the case runner against a pretend edge", () => {
-  let server: Server;
-  let base: string;
-
-  beforeAll(async () => {
-    server = createServer(pretendEdge);
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  });
-  afterAll(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  });
+  const edge = loopbackServer(pretendEdge);
   beforeEach(() => {
     breakage = {};
     hostsSeen.length = 0;
@@ -186,7 +175,7 @@ describe("the case runner against a pretend edge", () => {
   });
 
   const run = (cases: readonly SmokeCase[] = smokeCases, timeoutMs = 5_000): Promise<CaseResult[]> =>
-    runCases(cases, targetFor(base), { vars: { episode: defaultEpisode }, every: everyResponse, timeoutMs });
+    runCases(cases, targetFor(edge.base()), { vars: { episode: defaultEpisode }, every: everyResponse, timeoutMs });
   const failures = (results: CaseResult[]) => results.filter((r) => !r.passed).map((r) => `${r.label}: ${r.problems.join("; ")}`);
 
   it("passes every case of the table against an edge that follows the spec", async () => {
@@ -201,7 +190,7 @@ describe("the case runner against a pretend edge", () => {
   });
 
   it("sends mapped host names when the target serves a site under another name", async () => {
-    const results = await runCases(smokeCases.filter((c) => c.request.host === "www.changelog.com"), targetFor(base, { "changelog.com": "stage.example" }), {
+    const results = await runCases(smokeCases.filter((c) => c.request.host === "www.changelog.com"), targetFor(edge.base(), { "changelog.com": "stage.example" }), {
       vars: { episode: defaultEpisode }, every: everyResponse,
     });
     expect(hostsSeen).toEqual(["www.stage.example"]);
