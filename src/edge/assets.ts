@@ -17,11 +17,10 @@
 import { boundaryFrom } from "../http/multipart.js";
 import { answerAsset, type AssetAnswer } from "../http/asset-answer.js";
 import { deliveryFor, writtenBodyBytes, type ContentAnswer } from "../cache/asset-delivery.js";
-import { origins } from "../config/origins.js";
 import { withoutConnectionSpecific } from "../http/hop-by-hop.js";
-import { statusWithoutAnswer, type OriginFailure } from "../http/origin-failure.js";
+import { answerShapingHeaders } from "../http/origin-request.js";
 import { CacheOverride } from "fastly:cache-override";
-import { answerWithRetry, fetchWithRetry } from "./origin-retry.js";
+import { answerWithRetry } from "./origin-retry.js";
 import { parseRangeHeader } from "../http/range.js";
 import { passMarker, readSegmentAnswer, type StoredAnswer, type StoredMetadata, type StoredObject } from "../cache/asset-object.js";
 import type { CacheOutcome, ForwardReason } from "../cache/outcome.js";
@@ -96,11 +95,10 @@ async function serveFromStore(ctx: RequestContext, decision: AssetDecision, meth
   if ("served" in found) return found.served;
   const source = found.source;
 
-  const boundary = () => boundaryFrom(crypto.getRandomValues(new Uint8Array(24)));
-  const asked = answerAsset(method, ctx.req.headers, source.object, boundary);
+  const asked = answerAsset(method, ctx.req.headers, source.object, newBoundary);
   const delivery =
     asked.kind === "content"
-      ? deliveryFor(asked, source.object, () => answerAsset(method, withoutRange(ctx.req.headers), source.object, boundary) as ContentAnswer)
+      ? deliveryFor(asked, source.object, () => answerAsset(method, withoutRange(ctx.req.headers), source.object, newBoundary) as ContentAnswer)
       : null;
   if (delivery?.kind === "whole") {
     // A 200 larger than the store may write is the origin's body, which leaves on the host
@@ -376,7 +374,7 @@ async function objectFor(ctx: RequestContext, decision: AssetDecision, lookup: O
 async function learnWhole(ctx: RequestContext, decision: AssetDecision, lookup: ObjectLookup): Promise<Found> {
   let response: Response;
   try {
-    response = await answerWithRetry(ctx, decision, { method: "GET", drop: wholeOnly });
+    response = await answerWithRetry(ctx, decision, { method: "GET", drop: answerShapingHeaders });
   } catch (error) {
     console.error(`assets ${decision.cache.key}: origin unreachable: ${String(error)}`);
     return failed(ctx, lookup, null, null, statusFor(error));
@@ -385,14 +383,7 @@ async function learnWhole(ctx: RequestContext, decision: AssetDecision, lookup: 
   const read = readSegmentAnswer(response.status, response.headers, "whole");
   if (read.kind === "pass") {
     insertObject(lookup, passMarker(read.reason), decision.cache.surrogateKey);
-    const headers = withoutConnectionSpecific(response.headers);
-    return {
-      served: {
-        response: new Response(response.body, { status: response.status, headers, manualFramingHeaders: headers.has("content-length") }),
-        cache: { state: "pass", fwd: "bypass", origin: "assets", note: read.reason },
-        hostBody: true,
-      },
-    };
+    return { served: originAnswer(response, { state: "pass", fwd: "bypass", origin: "assets", note: read.reason }) };
   }
   if (read.kind === "answer") return { served: storeAnswer(lookup, decision, read.answer, response, "GET", "uri-miss") };
   const object = read.object;
@@ -403,15 +394,15 @@ async function learnWhole(ctx: RequestContext, decision: AssetDecision, lookup: 
     insertObject(lookup, object, decision.cache.surrogateKey);
     return { source: { object, state: "miss", fwd: "uri-miss", stored: true, ttl: object.times.fresh, age: 0, notes: [], arrived } };
   }
-  insertObject(lookup, read.object, decision.cache.surrogateKey);
-  const cache: CacheOutcome = { state: "miss", fwd: "uri-miss", stored: true, ttl: read.object.times.fresh, age: 0, origin: "assets", note: "whole-from-origin" };
-  const answer = answerAsset("GET", ctx.req.headers, read.object, () => boundaryFrom(crypto.getRandomValues(new Uint8Array(24))));
+  insertObject(lookup, object, decision.cache.surrogateKey);
+  const cache: CacheOutcome = { state: "miss", fwd: "uri-miss", stored: true, ttl: object.times.fresh, age: 0, origin: "assets", note: "whole-from-origin" };
+  const answer = answerAsset("GET", ctx.req.headers, object, newBoundary);
   if (answer.kind !== "content") {
     await response.body?.cancel();
     return { served: { response: plainAnswer(ctx, answer), cache } };
   }
-  const headers = withDebugKeys(ctx, read.object, decision, answer.headers);
-  const body = read.object.size === 0 ? null : response.body;
+  const headers = withDebugKeys(ctx, object, decision, answer.headers);
+  const body = object.size === 0 ? null : response.body;
   return { served: { response: new Response(body, { status: answer.status, headers, manualFramingHeaders: true }), cache, hostBody: true } };
 }
 
@@ -526,19 +517,27 @@ async function wholeFromHttpCache(ctx: RequestContext, decision: AssetDecision, 
     swr: object.times.staleWhileRevalidate,
     surrogateKey: [decision.cache.surrogateKey, ...object.surrogateKeys].join(" "),
   });
-  const result = await fetchWithRetry(ctx, decision, { method: ctx.req.method, drop: wholeOnly, cacheOverride });
-  const upstream = result.response;
-  if (upstream) {
-    const headers = withoutConnectionSpecific(upstream.headers);
-    const manualFramingHeaders = headers.has("content-length");
-    return { response: new Response(upstream.body, { status: upstream.status, headers, manualFramingHeaders }), cache, hostBody: true };
+  let upstream: Response;
+  try {
+    upstream = await answerWithRetry(ctx, decision, { method: ctx.req.method, drop: answerShapingHeaders, cacheOverride });
+  } catch (error) {
+    return { response: originUnavailable("assets", statusFor(error)), cache };
   }
-  const failure: OriginFailure = result.ok ? { kind: "network", elapsedMs: 0 } : result.failure;
-  return { response: originUnavailable("assets", statusWithoutAnswer(failure, origins.assets)), cache };
+  return originAnswer(upstream, cache);
 }
 
-/** Headers of the client that would make the origin answer anything but the whole object. */
-const wholeOnly = ["range", "if-range", "if-match", "if-none-match", "if-modified-since", "if-unmodified-since"];
+/** An origin's answer passed on as it is (its hop-by-hop headers dropped), its body on the host. */
+function originAnswer(upstream: Response, cache: CacheOutcome): Served {
+  const headers = withoutConnectionSpecific(upstream.headers);
+  return {
+    response: new Response(upstream.body, { status: upstream.status, headers, manualFramingHeaders: headers.has("content-length") }),
+    cache,
+    hostBody: true,
+  };
+}
+
+/** A multipart boundary, random per answer. */
+const newBoundary = () => boundaryFrom(crypto.getRandomValues(new Uint8Array(24)));
 
 function withoutRange(headers: Headers): Headers {
   const copy = new Headers(headers);

@@ -37,6 +37,7 @@ import { origins } from "../config/origins.js";
 import type { CachePlacement, ToOrigin } from "../decision.js";
 import { withoutConnectionSpecific } from "../http/hop-by-hop.js";
 import { isNullBodyStatus } from "../http/null-body.js";
+import { answerShapingHeaders } from "../http/origin-request.js";
 import { statusWithoutAnswer } from "../http/origin-failure.js";
 import { evict, hitsOf } from "./core-cache.js";
 import type { RequestContext } from "./context.js";
@@ -46,8 +47,6 @@ import type { Served } from "./served.js";
 
 type Cacheable = ToOrigin & { cache: CachePlacement };
 
-/** The client's Range and validators are the edge's business, never the origin's, on a miss. */
-const clientOnlyHeaders = ["range", "if-range", "if-none-match", "if-modified-since", "if-match", "if-unmodified-since"];
 
 export async function serveCached(ctx: RequestContext, decision: Cacheable): Promise<Served> {
   // RFC 9111 §4.1: Core Cache picks the variant whose Vary headers match this request's.
@@ -70,7 +69,7 @@ export async function serveCached(ctx: RequestContext, decision: Cacheable): Pro
         return fromCache(ctx, decision, tx, stored, { state: "stale", fwd: "stale", note: "refresh-in-flight" });
       }
       // Conditional, like a background refresh: an unchanged copy costs a 304, not its body again.
-      const result = await fetchWithRetry(ctx, decision, { method: "GET", drop: clientOnlyHeaders, headers: revalidationHeaders(stored) });
+      const result = await fetchWithRetry(ctx, decision, { method: "GET", drop: answerShapingHeaders, headers: revalidationHeaders(stored) });
       if (result.ok && result.response.status === 304) {
         await result.response.body?.cancel();
         const updated = freshenedBy304(decision, tx, stored, result.response.headers);
@@ -88,10 +87,10 @@ export async function serveCached(ctx: RequestContext, decision: Cacheable): Pro
 
   if (!state.mustInsertOrUpdate()) {
     // Another request holds the obligation and gave up; this one goes to the origin alone.
-    const result = await fetchWithRetry(ctx, decision, { method: "GET", drop: clientOnlyHeaders });
+    const result = await fetchWithRetry(ctx, decision, { method: "GET", drop: answerShapingHeaders });
     return answerUncached(ctx, decision, result, { state: "miss", fwd: "uri-miss", origin: decision.origin });
   }
-  const result = await fetchWithRetry(ctx, decision, { method: "GET", drop: clientOnlyHeaders });
+  const result = await fetchWithRetry(ctx, decision, { method: "GET", drop: answerShapingHeaders });
   if (!result.ok) {
     tx.cancel();
     return answerUncached(ctx, decision, result, {
@@ -306,7 +305,7 @@ async function refresh(
 ): Promise<void> {
   const result = await fetchWithRetry(ctx, decision, {
     method: "GET",
-    drop: clientOnlyHeaders,
+    drop: answerShapingHeaders,
     headers: revalidationHeaders(stored),
   });
   if (!result.ok) {
@@ -317,19 +316,11 @@ async function refresh(
   const upstream = result.response;
   if (upstream.status === 304) {
     await upstream.body?.cancel();
-    // RFC 9111 §4.3.4: the 304's headers replace the stored ones of the same name; the times
-    // follow the updated headers (a new Surrogate-Control), as a fresh store would.
-    const merged = freshenedWith(stored, upstream.headers, stored.times);
-    const policy = storePolicy(decision.origin, merged.status, storedHeaders(merged));
-    if (!policy.store) {
-      // The updated response may not be kept (a 304 that says no-store, private…): the old
-      // copy must not be served again either, so it goes.
-      tx.cancel();
-      evict(decision.cache.key);
-      return;
-    }
-    const updated = { ...merged, times: policy.times };
-    tx.update(cacheTimesOf(decision, updated, storedSurrogateKeys(updated), upstream.headers));
+    if (freshenedBy304(decision, tx, stored, upstream.headers)) return;
+    // The updated response may not be kept (a 304 that says no-store, private…): the old copy
+    // must not be served again either, so it goes.
+    tx.cancel();
+    evict(decision.cache.key);
     return;
   }
   const policy = storePolicy(decision.origin, upstream.status, upstream.headers);
@@ -407,8 +398,10 @@ async function wholeBody(upstream: Response, declared: number): Promise<Uint8Arr
 }
 
 /**
- * The stored copy updated by the origin's 304 (RFC 9111 §4.3.4, as `refresh` does it) and made
- * fresh again, or null when the updated headers may no longer be stored (nothing is updated).
+ * The stored copy updated by the origin's 304 and made fresh again, or null when the updated
+ * headers may no longer be stored (nothing is updated). RFC 9111 §4.3.4: the 304's headers
+ * replace the stored ones of the same name; the times follow the updated headers (a new
+ * Surrogate-Control), as a fresh store would.
  */
 function freshenedBy304(decision: Cacheable, tx: TransactionCacheEntry, stored: StoredResponse, notModified: Headers): StoredResponse | null {
   const merged = freshenedWith(stored, notModified, stored.times);

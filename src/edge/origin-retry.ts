@@ -64,6 +64,7 @@ export async function answerWithRetry(
   options: OriginFetchOptions = {},
 ): Promise<Response> {
   const result = await fetchWithRetry(ctx, decision, options);
+  if (result.ok) return result.response;
   if (result.response) return result.response;
-  throw new OriginUnreachable(decision.origin, result.ok ? { kind: "network", elapsedMs: 0 } : result.failure);
+  throw new OriginUnreachable(decision.origin, result.failure);
 }

@@ -15,19 +15,11 @@ import type { RequestContext } from "./context.js";
 import { evict, hitsOf } from "./core-cache.js";
 import { origins } from "../config/origins.js";
 import { statusWithoutAnswer } from "../http/origin-failure.js";
+import { answerShapingHeaders } from "../http/origin-request.js";
 import { answerWithRetry, OriginUnreachable } from "./origin-retry.js";
 
 /** Client headers that must not shape a segment fetch shared by every client. */
-const clientOnlyHeaders = [
-  "range",
-  "if-range",
-  "if-match",
-  "if-none-match",
-  "if-modified-since",
-  "if-unmodified-since",
-  "cookie",
-  "authorization",
-];
+const clientOnlyHeaders = [...answerShapingHeaders, "cookie", "authorization"];
 
 export interface ObjectLookup {
   readonly entry: TransactionCacheEntry;

@@ -4,7 +4,7 @@
 
 import type { EdgeRequest } from "../edge-request.js";
 import { cookiesReachOrigin } from "../rules/cookies.js";
-import { hopByHopHeaders } from "./hop-by-hop.js";
+import { connectionNamedHeaders, hopByHopHeaders } from "./hop-by-hop.js";
 
 /**
  * RFC 9110 §7.6.1: connection-specific headers, and any header the Connection header names,
@@ -37,14 +37,11 @@ const edgeCredentials = ["purge-token"];
 /** Every `Fastly-*` header is Fastly's to write (https://www.fastly.com/documentation/reference/http/http-headers/). */
 const edgeOnlyPrefix = "fastly-";
 
-/** Header names listed in a Connection header (RFC 9110 §7.6.1). */
-function connectionOptions(connection: string | null): string[] {
-  if (!connection) return [];
-  return connection
-    .split(",")
-    .map((name) => name.trim().toLowerCase())
-    .filter((name) => name !== "");
-}
+/**
+ * The client's Range and validators: what the edge answers from its own copy, so never what a
+ * fetch that fills the cache (or brings the whole object) asks the origin.
+ */
+export const answerShapingHeaders = ["range", "if-range", "if-match", "if-none-match", "if-modified-since", "if-unmodified-since"] as const;
 
 export function originRequestHeaders(req: EdgeRequest, requestId: string): Headers {
   const headers = new Headers();
@@ -52,7 +49,7 @@ export function originRequestHeaders(req: EdgeRequest, requestId: string): Heade
     ...hopByHop,
     ...edgeOnlyHeaders,
     ...edgeCredentials,
-    ...connectionOptions(req.headers.get("connection")),
+    ...connectionNamedHeaders(req.headers.get("connection")),
     "host",
   ]);
   if (!cookiesReachOrigin(req.site)) dropped.add("cookie");
