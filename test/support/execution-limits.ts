@@ -1,7 +1,8 @@
 // Fastly's per-execution limits (src/config/limits.ts) checked on what an e2e test file made the
 // edge do under Viceroy, which enforces none of them: origin requests per edge request id (the
 // local origins' ledger, `GET /budget`), each execution's wall time (Viceroy's own "request
-// completed in" line) and the vCPU milliseconds in each request-log line (`cpu_ms`). Pure: the
+// completed in" line), the vCPU milliseconds in each request-log line (`cpu_ms`) and the body
+// bytes the program wrote itself for it (`bytes_out` unless `delivery` is `host`). Pure: the
 // e2e harness (test/e2e/support/limits.ts) gathers the figures, this decides and words them.
 
 import type { BudgetEntry } from "../../scripts/origins/front.js";
@@ -31,6 +32,9 @@ export interface LoggedRequest {
   readonly url: string;
   readonly status: number;
   readonly cpuMs: number | null;
+  /** `bytes_out`, and how the body left (`delivery`): `host` bodies never pass the program. */
+  readonly bytesOut: number;
+  readonly delivery: string;
 }
 
 export interface CheckedLimits {
@@ -67,6 +71,12 @@ export interface LimitsInput {
   readonly allowances?: readonly BackendAllowance[];
   /** `fail`: a cpu_ms over the limit fails the file; `warn`: it is printed only. */
   readonly cpu: "fail" | "warn";
+  /**
+   * The most body bytes one execution may write through JavaScript (src/cache/asset-delivery.ts
+   * `writtenBodyBytes`): the design's bound on the vCPU and wall time a body costs, since Viceroy's
+   * own vCPU figure cannot be trusted to fail on. A line over it fails the file.
+   */
+  readonly writtenBodyBytes: number;
   /** Epoch ms now, to judge executions that have not finished. */
   readonly now: number;
 }
@@ -154,6 +164,8 @@ export function loggedRequests(output: string, endpoint: string): LoggedRequest[
       url: String(line.url ?? ""),
       status: Number(line.status),
       cpuMs: typeof line.cpu_ms === "number" ? line.cpu_ms : null,
+      bytesOut: Number(line.bytes_out ?? 0),
+      delivery: String(line.delivery ?? ""),
     });
   }
   return requests;
@@ -290,6 +302,13 @@ export function checkExecutionLimits(input: LimitsInput): LimitsResult {
     const message = `${name(l)}: used ${l.cpuMs} ms of vCPU, over Fastly's ${limits.cpuMs} ms`;
     if (input.cpu === "fail") failures.push(message);
     else warnings.push(`${file}: ${message} (a warning: Viceroy's CPU figures are not production's)`);
+  }
+
+  // 4. Body bytes written through the program: what its vCPU and wall time grow with.
+  for (const l of lines) {
+    if (l.delivery === "host" || l.delivery === "handed-off") continue;
+    if (l.bytesOut <= input.writtenBodyBytes) continue;
+    failures.push(`${name(l)}: wrote ${l.bytesOut} body bytes through the program (${l.delivery}), over the ${input.writtenBodyBytes} an execution may (vCPU per byte, alive until the client has them)`);
   }
 
   const fmt = (f: Figure | null, unit: string, limit?: number) =>

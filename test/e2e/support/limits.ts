@@ -6,7 +6,10 @@
 //   - each execution's wall time < computeLimits.runtimeMs, from Viceroy's "request completed in"
 //     line (scripts/local-edge.ts, `executionLogFilter`);
 //   - each request-log line's `cpu_ms` (vCpuTime()) ≤ computeLimits.cpuMs, a warning only while
-//     `cpuCheck` says so.
+//     `cpuCheck` says so;
+//   - each body the program wrote itself (every delivery but `host`) ≤ writtenBodyBytes: the
+//     design's bound on what a body costs in vCPU and wall time, enforced where Viceroy's own
+//     vCPU figure cannot be.
 // A file that breaks one fails in its afterAll, naming each offending request; every file prints
 // one summary line of its maximum figures.
 
@@ -14,6 +17,7 @@ import { readFileSync } from "node:fs";
 import { relative } from "node:path";
 import { afterAll, beforeAll } from "vitest";
 import { projectRoot } from "../../../scripts/origins/r2.js";
+import { writtenBodyBytes } from "../../../src/cache/asset-delivery.js";
 import { computeLimits } from "../../../src/config/limits.js";
 import { requestEndpoint } from "../../../src/config/log-endpoints.js";
 import {
@@ -63,6 +67,7 @@ afterAll(async (suite) => {
     budget: (await originBudget(budgetFrom)).requests,
     allowances: backendRequestAllowances[file] ?? [],
     cpu: cpuCheck,
+    writtenBodyBytes,
     now: Date.now(),
   });
   console.log(result.summary);

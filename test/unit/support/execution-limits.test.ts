@@ -52,6 +52,7 @@ function input(overrides: Partial<LimitsInput> = {}): LimitsInput {
     executions: viceroyExecutions(output),
     budget: { "id-1": entry(1, "app", "/"), "id-2": entry(3) },
     cpu: "fail",
+    writtenBodyBytes: 1024,
     now: t0 + 10_000,
     ...overrides,
   };
@@ -64,6 +65,8 @@ const line = (over: Partial<LoggedRequest>): LoggedRequest => ({
   url: "/uploads/big.mp3",
   status: 200,
   cpuMs: 3,
+  bytesOut: 100,
+  delivery: "complete",
   ...over,
 });
 
@@ -94,8 +97,8 @@ describe("reading Viceroy's output", () => {
   it("reads the request-log lines' facts, cpu_ms null when absent", () => {
     const output = [requestLine("a", "/", 3), "requests :: not json", `requests :: {"request_id":"b","method":"GET","host":"h","url":"/u","status":404}`].join("\n");
     expect(loggedRequests(output, "requests")).toEqual([
-      { requestId: "a", method: "GET", host: "changelog.com", url: "/", status: 200, cpuMs: 3 },
-      { requestId: "b", method: "GET", host: "h", url: "/u", status: 404, cpuMs: null },
+      { requestId: "a", method: "GET", host: "changelog.com", url: "/", status: 200, cpuMs: 3, bytesOut: 0, delivery: "" },
+      { requestId: "b", method: "GET", host: "h", url: "/u", status: 404, cpuMs: null, bytesOut: 0, delivery: "" },
     ]);
   });
 });
@@ -214,5 +217,20 @@ describe("checkExecutionLimits", () => {
     expect(warning.failures).toEqual([]);
     expect(warning.warnings).toEqual([expect.stringContaining("used 51 ms of vCPU, over Fastly's 50 ms (a warning")]);
     expect(warning.max.cpuMs?.value).toBe(51);
+  });
+
+  it("fails a body the program wrote over writtenBodyBytes, whatever its delivery but host or handed-off", () => {
+    const lines = [
+      line({ requestId: "big", bytesOut: 1025 }),
+      line({ requestId: "cut", bytesOut: 5000, delivery: "client-gone" }),
+      line({ requestId: "at", bytesOut: 1024 }),
+      line({ requestId: "host", bytesOut: 10_000_000, delivery: "host" }),
+      line({ requestId: "ws", bytesOut: 10_000_000, delivery: "handed-off" }),
+    ];
+    const result = checkExecutionLimits(input({ lines, executions: [], budget: {} }));
+    expect(result.failures).toEqual([
+      "GET cdn.changelog.com/uploads/big.mp3 (request id big, status 200): wrote 1025 body bytes through the program (complete), over the 1024 an execution may (vCPU per byte, alive until the client has them)",
+      "GET cdn.changelog.com/uploads/big.mp3 (request id cut, status 200): wrote 5000 body bytes through the program (client-gone), over the 1024 an execution may (vCPU per byte, alive until the client has them)",
+    ]);
   });
 });
