@@ -362,8 +362,9 @@ async function storedWhole(key: string, length: number): Promise<boolean | null>
 }
 
 /**
- * Reads a segment this request stored back from the cache, in full, and replaces it if it comes
- * out short or failing: its origin body broke off while nobody read that far. (Viceroy keeps
+ * Reads the last byte of a segment this request stored back from the cache (`storedWhole`), and
+ * replaces the segment if that read fails or comes out short: its origin body broke off while
+ * nobody read that far. (Viceroy keeps
  * such an entry and fails every later read of it, so without this the next listener would get a
  * cut download.) Used for every inserted segment the client did not read in full itself.
  */
