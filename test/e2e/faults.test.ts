@@ -3,6 +3,8 @@
 
 import { randomUUID } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { mp3s } from "../../scripts/origins/fixtures.js";
+import { cold, purgeWarmed } from "../shared/cold-cache.js";
 import { edge, injectFault, originRequests, resetOrigins, send } from "./support/edge.js";
 
 beforeEach(resetOrigins);
@@ -96,6 +98,18 @@ describe("origin timeouts (this run's backends wait 2 s; production's 15 s first
     // Bounded by the configured timeout, not a hang (generous slack for a loaded machine).
     expect(elapsed).toBeGreaterThanOrEqual(edge().originTimeoutMs - 100);
     expect(elapsed).toBeLessThan(edge().originTimeoutMs * 2 + 5_000);
+  });
+
+  it("no first byte from the bucket for an mp3 segment: 504 too, not retried (one policy on every route)", async () => {
+    const mp3 = mp3s.spareD;
+    await cold("cdn.changelog.com", mp3.path);
+    await resetOrigins();
+    await injectFault("assets", { mode: "hang", path: mp3.path, times: 2 });
+    const res = await send(mp3.path, { host: "cdn.changelog.com", headers: { range: "bytes=0-99" } });
+    expect(res.status).toBe(504);
+    expect(res.text()).toMatch(/did not answer in time/);
+    expect(await originRequests("assets")).toHaveLength(1);
+    await purgeWarmed();
   });
 
   it("no first byte on a pass request: 504 as well", async () => {
