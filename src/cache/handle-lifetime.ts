@@ -124,3 +124,13 @@ export function closingWith(handle: Closable, body: ReadableStream<Uint8Array>):
 export function closeNow(handle: Closable | null | undefined): void {
   if (handle) new Lease(handle).release();
 }
+
+/** A function that closes every one of `handles` the first time it is called, and no more. */
+export function closerOf(...handles: readonly Closable[]): () => void {
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    for (const handle of handles) closeNow(handle);
+  };
+}

@@ -3,7 +3,7 @@
 // cancelled by the client, failed), with fake handles that record every close().
 
 import { describe, expect, it } from "vitest";
-import { closeNow, closingWith, Lease } from "../../../src/cache/handle-lifetime.js";
+import { closeNow, closerOf, closingWith, Lease } from "../../../src/cache/handle-lifetime.js";
 
 class FakeHandle {
   closes = 0;
@@ -174,5 +174,24 @@ describe("closeNow", () => {
     expect(handle.closes).toBe(1);
     expect(() => closeNow(null)).not.toThrow();
     expect(() => closeNow(undefined)).not.toThrow();
+  });
+});
+
+describe("closerOf", () => {
+  it("closes each handle once, on the first call only (a segment's read side and its transaction)", () => {
+    const reader = new FakeHandle();
+    const tx = new FakeHandle();
+    const close = closerOf(reader, tx);
+    expect(reader.closes + tx.closes).toBe(0);
+    close();
+    close();
+    expect([reader.closes, tx.closes]).toEqual([1, 1]);
+  });
+
+  it("a handle whose close fails does not keep the others open", () => {
+    const broken = new FakeHandle(true);
+    const tx = new FakeHandle();
+    expect(() => closerOf(broken, tx)()).not.toThrow();
+    expect(tx.closes).toBe(1);
   });
 });
