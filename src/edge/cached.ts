@@ -6,6 +6,7 @@
 // production and under Viceroy.
 
 import { CoreCache, type CacheEntry, type TransactionCacheEntry } from "fastly:cache";
+import { closeNow, Lease } from "../cache/handle-lifetime.js";
 import type { CacheOutcome } from "../cache/outcome.js";
 import {
   bodyCheck,
@@ -50,7 +51,17 @@ type Cacheable = ToOrigin & { cache: CachePlacement };
 
 export async function serveCached(ctx: RequestContext, decision: Cacheable): Promise<Served> {
   // RFC 9111 §4.1: Core Cache picks the variant whose Vary headers match this request's.
-  const tx = CoreCache.transactionLookup(decision.cache.key, { headers: ctx.req.headers });
+  const lease = new Lease(CoreCache.transactionLookup(decision.cache.key, { headers: ctx.req.headers }));
+  try {
+    return await serveLooked(ctx, decision, lease);
+  } finally {
+    // Closed now unless a body out of it or a refresh or fill on it still runs.
+    lease.release();
+  }
+}
+
+async function serveLooked(ctx: RequestContext, decision: Cacheable, lease: Lease<TransactionCacheEntry>): Promise<Served> {
+  const tx = lease.handle;
   const state = tx.state();
   const stored = state.found() ? decodeStored(tx.userMetadata()) : null;
 
@@ -59,14 +70,14 @@ export async function serveCached(ctx: RequestContext, decision: Cacheable): Pro
     let phase = freshnessOf(age, stored.times);
     // A soft purge marks the object stale without ageing it.
     if (phase === "fresh" && state.stale()) phase = "stale-while-revalidate";
-    if (phase === "fresh") return fromCache(ctx, decision, tx, stored, { state: "hit" });
+    if (phase === "fresh") return fromCache(ctx, decision, lease, stored, { state: "hit" });
     if (phase === "stale-while-revalidate") {
-      if (state.mustInsertOrUpdate()) ctx.event.waitUntil(refresh(ctx, decision, tx, stored));
-      return fromCache(ctx, decision, tx, stored, { state: "stale", fwd: "stale", note: "revalidating" });
+      if (state.mustInsertOrUpdate()) ctx.event.waitUntil(lease.during(refresh(ctx, decision, tx, stored)));
+      return fromCache(ctx, decision, lease, stored, { state: "stale", fwd: "stale", note: "revalidating" });
     }
     if (phase === "stale-if-error") {
       if (!state.mustInsertOrUpdate()) {
-        return fromCache(ctx, decision, tx, stored, { state: "stale", fwd: "stale", note: "refresh-in-flight" });
+        return fromCache(ctx, decision, lease, stored, { state: "stale", fwd: "stale", note: "refresh-in-flight" });
       }
       // Conditional, like a background refresh: an unchanged copy costs a 304, not its body again.
       const result = await fetchWithRetry(ctx, decision, { method: "GET", drop: answerShapingHeaders, headers: revalidationHeaders(stored) });
@@ -74,14 +85,14 @@ export async function serveCached(ctx: RequestContext, decision: Cacheable): Pro
         await result.response.body?.cancel();
         const updated = freshenedBy304(decision, tx, stored, result.response.headers);
         const age = originAgeSeconds(result.response.headers);
-        if (updated) return fromCache(ctx, decision, tx, updated, { state: "miss", fwd: "stale", stored: true, ttl: updated.times.fresh - age, age, note: "revalidated" });
+        if (updated) return fromCache(ctx, decision, lease, updated, { state: "miss", fwd: "stale", stored: true, ttl: updated.times.fresh - age, age, note: "revalidated" });
         tx.cancel();
-        return fromCache(ctx, decision, tx, stored, { state: "stale", fwd: "stale", note: "revalidated" });
+        return fromCache(ctx, decision, lease, stored, { state: "stale", fwd: "stale", note: "revalidated" });
       }
-      if (result.ok) return store(ctx, decision, tx, result.response, "stale");
+      if (result.ok) return store(ctx, decision, lease, result.response, "stale");
       if (result.response) await result.response.body?.cancel();
       tx.cancel();
-      return fromCache(ctx, decision, tx, stored, { state: "stale", fwd: "stale", note: "stale-if-error" });
+      return fromCache(ctx, decision, lease, stored, { state: "stale", fwd: "stale", note: "stale-if-error" });
     }
   }
 
@@ -100,7 +111,7 @@ export async function serveCached(ctx: RequestContext, decision: Cacheable): Pro
       note: "origin-failed",
     });
   }
-  return store(ctx, decision, tx, result.response, "uri-miss");
+  return store(ctx, decision, lease, result.response, "uri-miss");
 }
 
 /**
@@ -111,10 +122,11 @@ export async function serveCached(ctx: RequestContext, decision: Cacheable): Pro
 function store(
   ctx: RequestContext,
   decision: Cacheable,
-  tx: TransactionCacheEntry,
+  lease: Lease<TransactionCacheEntry>,
   upstream: Response,
   fwd: "uri-miss" | "stale",
 ): Served {
+  const tx = lease.handle;
   const policy = storePolicy(decision.origin, upstream.status, upstream.headers);
   const check = bodyCheck(upstream.status, upstream.headers);
   if (!policy.store || check === "unverifiable") {
@@ -127,30 +139,37 @@ function store(
     );
   }
   const stored = storedResponseFrom(upstream.status, upstream.headers, policy.times);
-  const [writer, entry] = tx.insertAndStreamBack(insertOptions(decision, stored, policy.surrogateKeys, upstream));
+  const [writer, inserted] = tx.insertAndStreamBack(insertOptions(decision, stored, policy.surrogateKeys, upstream));
+  const entry = new Lease(inserted);
   let readBack: Promise<ReadBackResult> | undefined;
   if (check === "chunked") {
     if (upstream.body) writer.append(upstream.body);
     writer.close();
     readBack = verifyStored(decision, ctx.req.headers);
-    ctx.event.waitUntil(readBack.then(() => undefined));
+    // The transaction stays open until the insert is read back whole (or found cut).
+    ctx.event.waitUntil(lease.during(readBack).then(() => undefined));
   } else {
-    ctx.event.waitUntil(fill(writer, upstream, decision.cache.key));
+    // The transaction stays open until its insert is written in full.
+    ctx.event.waitUntil(lease.during(fill(writer, upstream, decision.cache.key)));
   }
   const age = originAgeSeconds(upstream.headers);
-  return fromCache(
-    ctx,
-    decision,
-    entry,
-    stored,
-    { state: "miss", fwd, stored: true, ttl: policy.times.fresh - age, age, hits: 0 },
-    readBack
-      ? async (delivered) => {
-          const { verdict, bytes } = await readBack;
-          return clientBodyEnds(delivered, verdict, bytes);
-        }
-      : undefined,
-  );
+  try {
+    return fromCache(
+      ctx,
+      decision,
+      entry,
+      stored,
+      { state: "miss", fwd, stored: true, ttl: policy.times.fresh - age, age, hits: 0 },
+      readBack
+        ? async (delivered) => {
+            const { verdict, bytes } = await readBack;
+            return clientBodyEnds(delivered, verdict, bytes);
+          }
+        : undefined,
+    );
+  } finally {
+    entry.release();
+  }
 }
 
 interface ReadBackResult {
@@ -208,11 +227,7 @@ async function readBackOf(key: string, headers: Headers | undefined, keep: boole
     ended = "failed";
     reader?.cancel().catch(() => {});
   }
-  try {
-    entry.close();
-  } catch {
-    // Already closed with its body; nothing to release.
-  }
+  closeNow(entry);
   const verdict = readBackVerdict({ seen: true, ended, bytes, after: afterwards(key, headers) });
   if (verdict !== "whole" || !keep) return { verdict, bytes };
   const body = new Uint8Array(bytes);
@@ -421,12 +436,14 @@ function storedSurrogateKeys(stored: StoredResponse): string[] {
 function fromCache(
   ctx: RequestContext,
   decision: Cacheable,
-  entry: CacheEntry,
+  /** Held by the caller, who releases it; a body out of it holds it until the body ends. */
+  lease: Lease<CacheEntry>,
   stored: StoredResponse,
   outcome: Omit<CacheOutcome, "origin">,
   /** For the miss that inserts a chunked body: whether its client may have the body's end. */
   mayEnd?: (delivered: number) => Promise<boolean>,
 ): Served {
+  const entry = lease.handle;
   const age = outcome.age ?? entry.age() / 1000;
   // Left out, not made up, where the platform cannot count (Viceroy).
   const hits = outcome.hits ?? hitsOf(entry);
@@ -457,7 +474,7 @@ function fromCache(
     // from a bodyless response unless told the framing headers are ours.
     return { response: new Response(null, { status: stored.status, headers, manualFramingHeaders: true }), cache };
   }
-  if (length !== null) return { response: new Response(entry.body(), { status: stored.status, headers }), cache };
+  if (length !== null) return { response: new Response(lease.body(entry.body()), { status: stored.status, headers }), cache };
   // A chunked insert still streaming in (this request's, or one it was collapsed onto; Viceroy
   // also shows a failed one this way): its end is given only once the cache vouches for it.
   const key = decision.cache.key;
@@ -470,7 +487,7 @@ function fromCache(
       if (after !== null) evict(key);
       return false;
     });
-  const body = vouchedBody(entry.body(), vouch, origins[decision.origin].betweenBytesTimeout);
+  const body = lease.body(vouchedBody(entry.body(), vouch, origins[decision.origin].betweenBytesTimeout));
   return { response: new Response(body, { status: stored.status, headers }), cache };
 }
 
