@@ -20,6 +20,7 @@ import { deliveryFor, writtenBodyBytes, type ContentAnswer } from "../cache/asse
 import { withoutConnectionSpecific } from "../http/hop-by-hop.js";
 import { answerShapingHeaders } from "../http/origin-request.js";
 import { CacheOverride } from "fastly:cache-override";
+import { closeNow, closingWith } from "../cache/handle-lifetime.js";
 import { answerWithRetry } from "./origin-retry.js";
 import { parseRangeHeader } from "../http/range.js";
 import { passMarker, readSegmentAnswer, type StoredAnswer, type StoredMetadata, type StoredObject } from "../cache/asset-object.js";
@@ -91,6 +92,9 @@ async function serveFromStore(ctx: RequestContext, decision: AssetDecision, meth
   } catch (error) {
     release(lookup.entry);
     throw error;
+  } finally {
+    // Closed now unless a stored answer's body or a revalidation still uses it.
+    lookup.lease.release();
   }
   if ("served" in found) return found.served;
   const source = found.source;
@@ -209,6 +213,9 @@ async function serveFromStore(ctx: RequestContext, decision: AssetDecision, meth
 class SegmentChecks {
   private readonly inserted = new Set<number>();
   private readonly done = new Set<number>();
+  /** Every segment this answer opened, closed once the body has ended and the checks ran. */
+  private readonly open: OpenSegment[] = [];
+  private closed = false;
   private settled = false;
 
   constructor(
@@ -219,6 +226,8 @@ class SegmentChecks {
 
   stored(segment: OpenSegment): OpenSegment {
     if (!segment.cached) this.inserted.add(segment.index);
+    if (this.closed) segment.close();
+    else this.open.push(segment);
     return segment;
   }
 
@@ -239,10 +248,17 @@ class SegmentChecks {
     this.settled = true;
     this.background(
       Promise.allSettled(opening).then(async () => {
-        for (const index of this.inserted) {
-          if (this.done.has(index)) continue;
-          this.done.add(index);
-          await verifySegment(this.ctx, this.decision, this.object, index);
+        try {
+          for (const index of this.inserted) {
+            if (this.done.has(index)) continue;
+            this.done.add(index);
+            await verifySegment(this.ctx, this.decision, this.object, index);
+          }
+        } finally {
+          // After the checks, which read each insert back to its end: by then the host is done
+          // writing every segment this answer inserted, and nothing reads them any more.
+          this.closed = true;
+          for (const segment of this.open.splice(0)) segment.close();
         }
       }),
     );
@@ -303,7 +319,7 @@ async function objectFor(ctx: RequestContext, decision: AssetDecision, lookup: O
     return fromCache(stored, lookup.freshness === "fresh" ? "hit" : "stale", lookup.freshness === "fresh" ? [] : ["revalidating"]);
   }
   if (stored && lookup.obligated && lookup.freshness === "stale-while-revalidate") {
-    ctx.event.waitUntil(revalidate(ctx, decision, lookup, stored).catch((e) => console.error(`revalidate: ${String(e)}`)));
+    ctx.event.waitUntil(lookup.lease.during(revalidate(ctx, decision, lookup, stored)).catch((e) => console.error(`revalidate: ${String(e)}`)));
     if (stored.kind === "answer") return { served: storedAnswer(ctx, lookup, stored) };
     return fromCache(stored, "stale", ["stale-while-revalidate"]);
   }
@@ -418,8 +434,11 @@ function storeAnswer(
   const length = Number(response.headers.get("content-length"));
   const entry = insertAnswer(lookup, answer, response.body, length, decision.cache.surrogateKey);
   const headers = new Headers({ ...answer.headers, "content-length": String(length) });
+  if (method === "HEAD") closeNow(entry);
+  // The transaction too is held until the body is out: by then its insert is whole.
+  const body = method === "HEAD" ? null : lookup.lease.body(closingWith(entry, entry.body()));
   return {
-    response: new Response(method === "HEAD" ? null : entry.body(), { status: answer.status, headers, manualFramingHeaders: true }),
+    response: new Response(body, { status: answer.status, headers, manualFramingHeaders: true }),
     cache: { state: "miss", fwd, stored: true, ttl: answer.times.fresh, age: 0, origin: "assets" },
   };
 }
@@ -469,14 +488,18 @@ async function revalidate(ctx: RequestContext, decision: AssetDecision, lookup: 
       return insertObject(lookup, read.object, decision.cache.surrogateKey);
     }
     const arrived = await storeArrivedSegment(decision.cache.key, read.object, read.segment, response, decision.cache.surrogateKey);
-    insertObject(lookup, read.object, decision.cache.surrogateKey);
-    // Nobody reads it here: read it back once it is in, as for any segment not read in full.
-    if (!arrived.cached) await verifySegment(ctx, decision, read.object, read.segment);
+    try {
+      insertObject(lookup, read.object, decision.cache.surrogateKey);
+      // Nobody reads it here: read it back once it is in, as for any segment not read in full.
+      if (!arrived.cached) await verifySegment(ctx, decision, read.object, read.segment);
+    } finally {
+      arrived.close();
+    }
     return;
   }
   if (read.kind === "answer") {
     const entry = insertAnswer(lookup, read.answer, response.body, Number(response.headers.get("content-length")), decision.cache.surrogateKey);
-    return void entry.body().cancel();
+    return closeNow(entry);
   }
   await response.body?.cancel();
   insertObject(lookup, passMarker(read.reason), decision.cache.surrogateKey);
@@ -484,7 +507,7 @@ async function revalidate(ctx: RequestContext, decision: AssetDecision, lookup: 
 
 /** A stored 404/410…: its status, headers and body from the object entry. */
 function storedAnswer(ctx: RequestContext, lookup: ObjectLookup, answer: Extract<StoredMetadata, { kind: "answer" }>): Served {
-  const body = ctx.req.method === "HEAD" ? null : lookup.entry.body();
+  const body = ctx.req.method === "HEAD" ? null : lookup.lease.body(lookup.entry.body());
   const fresh = lookup.freshness === "fresh";
   const headers = new Headers(answer.headers);
   const length = lookup.entry.length();

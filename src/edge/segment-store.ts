@@ -7,6 +7,7 @@
 // the host, and reads are host-backed streams of one segment each.
 
 import { CoreCache, type CacheEntry, type TransactionCacheEntry } from "fastly:cache";
+import { closeNow, closerOf, Lease } from "../cache/handle-lifetime.js";
 import { decodeMetadata, encodeMetadata, readSegmentAnswer, type StoredAnswer, type StoredMetadata, type StoredObject } from "../cache/asset-object.js";
 import { freshnessOf, retention, type Freshness } from "../cache/policy.js";
 import { segmentBytes, segmentLength, segmentRange, storeKeys, type SegmentSlice } from "../cache/segments.js";
@@ -23,6 +24,8 @@ const clientOnlyHeaders = [...answerShapingHeaders, "cookie", "authorization"];
 
 export interface ObjectLookup {
   readonly entry: TransactionCacheEntry;
+  /** Closes `entry`: the caller releases it when done, bodies and background work hold it. */
+  readonly lease: Lease<TransactionCacheEntry>;
   /** The stored metadata when a usable copy was found. */
   readonly stored: StoredMetadata | null;
   /** This request must insert or update the object entry (insert, update or cancel it). */
@@ -36,10 +39,11 @@ export interface ObjectLookup {
 
 export async function lookupObject(objectKey: string): Promise<ObjectLookup> {
   const entry = await CoreCache.transactionLookupAsync(storeKeys.object(objectKey)).wait();
+  const lease = new Lease(entry);
   const state = entry.state();
   const obligated = state.mustInsertOrUpdate();
   if (!state.found()) {
-    return { entry, stored: null, obligated, freshness: null, ageSeconds: 0, ttlSeconds: 0, hits: undefined };
+    return { entry, lease, stored: null, obligated, freshness: null, ageSeconds: 0, ttlSeconds: 0, hits: undefined };
   }
   const stored = decodeMetadata(new TextDecoder().decode(entry.userMetadata()));
   const ageSeconds = entry.age() / 1000;
@@ -47,6 +51,7 @@ export async function lookupObject(objectKey: string): Promise<ObjectLookup> {
   if (state.stale() && freshness === "fresh") freshness = "stale-while-revalidate";
   return {
     entry,
+    lease,
     stored,
     obligated,
     freshness,
@@ -163,6 +168,11 @@ export interface OpenSegment {
   readonly entry: CacheEntry;
   /** True when the bytes were already in the cache when the request looked. */
   readonly cached: boolean;
+  /**
+   * Closes `entry` and the transaction it came from (once), when nothing reads it any more: its
+   * bodies are not tied to it, so whoever opened it closes it after the answer's body ends.
+   */
+  readonly close: () => void;
 }
 
 /** The segment's key changed version under us: the origin now has `object`. */
@@ -229,14 +239,16 @@ export async function storeArrivedSegment(
   const state = entry.state();
   const found = state.found() && isSegmentEntry(entry);
   if (!found && state.mustInsertOrUpdate() && response.body) {
-    return { index, entry: insertSegment(entry, object, index, response.body, urlKey), cached: false };
+    const reader = insertSegment(entry, object, index, response.body, urlKey);
+    return { index, entry: reader, cached: false, close: closerOf(reader, entry) };
   }
   await response.body?.cancel();
   if (found) {
     if (state.mustInsertOrUpdate()) freshenSegment(entry, object, index, urlKey);
-    return { index, entry, cached: true };
+    return { index, entry, cached: true, close: closerOf(entry) };
   }
   release(entry);
+  closeNow(entry);
   throw new SegmentUnavailable(`segment ${index} could be neither stored nor found`);
 }
 
@@ -256,20 +268,26 @@ export async function openSegment(
   const state = entry.state();
   if (state.found() && isSegmentEntry(entry)) {
     if (state.mustInsertOrUpdate()) freshenSegment(entry, object, index, urlKey);
-    return { index, entry, cached: true };
+    return { index, entry, cached: true, close: closerOf(entry) };
   }
-  if (!state.mustInsertOrUpdate()) throw new SegmentUnavailable(`segment ${index}: no copy and no obligation`);
+  if (!state.mustInsertOrUpdate()) {
+    closeNow(entry);
+    throw new SegmentUnavailable(`segment ${index}: no copy and no obligation`);
+  }
   let response: Response;
   try {
     response = await fetchSegment(ctx, decision, index, object);
   } catch (error) {
     release(entry);
+    closeNow(entry);
     throw new SegmentUnavailable(`segment ${index}: ${String(error)}`, null, statusFor(error));
   }
   if (isSegmentOf(response, object, index)) {
-    return { index, entry: insertSegment(entry, object, index, response.body!, urlKey), cached: false };
+    const reader = insertSegment(entry, object, index, response.body!, urlKey);
+    return { index, entry: reader, cached: false, close: closerOf(reader, entry) };
   }
   release(entry);
+  closeNow(entry);
   if (response.status === 206 || response.status === 200 || response.status === 416) {
     await response.body?.cancel();
     const read = readSegmentAnswer(response.status, response.headers, index);
