@@ -22,14 +22,19 @@ export function serverIdentity(servedBy: ServedBy): string {
   return `${host}-${servedBy.pop}`;
 }
 
-/** RFC 9211 §2: `changelog-edge; hit; ttl=…; detail="…"` or `…; fwd=uri-miss; stored; …`. */
-export function cacheStatus(outcome: CacheOutcome, servedBy: ServedBy): string {
+/**
+ * RFC 9211 §2: `changelog-edge; hit; ttl=…; detail="…"` or `…; fwd=uri-miss; stored; …`.
+ * `forPop`: the shield answering a POP of this service, whose entry says `tier=shield` so the two
+ * entries of a client's answer can be told apart where both run on one POP (local two-tier runs).
+ */
+export function cacheStatus(outcome: CacheOutcome, servedBy: ServedBy, forPop = false): string {
   const params: string[] = [cacheName];
   if (outcome.state === "hit" || outcome.state === "stale") params.push("hit");
   else if (outcome.fwd) params.push(`fwd=${outcome.fwd}`);
   if (outcome.stored) params.push("stored");
   if (outcome.ttl !== undefined) params.push(`ttl=${Math.floor(outcome.ttl)}`);
   const detail = [`pop=${servedBy.pop}`, `region=${servedBy.region}`];
+  if (forPop) detail.push("tier=shield");
   detail.push(`origin=${outcome.origin ?? "edge"}`);
   if (outcome.state === "stale") detail.push("stale");
   if (outcome.note) detail.push(outcome.note);
@@ -38,10 +43,10 @@ export function cacheStatus(outcome: CacheOutcome, servedBy: ServedBy): string {
 }
 
 /** The cache headers to set on a client response. */
-export function cacheHeaders(outcome: CacheOutcome, servedBy: ServedBy): Record<string, string> {
+export function cacheHeaders(outcome: CacheOutcome, servedBy: ServedBy, forPop = false): Record<string, string> {
   const fromCache = outcome.state === "hit" || outcome.state === "stale";
   const headers: Record<string, string> = {
-    "cache-status": cacheStatus(outcome, servedBy),
+    "cache-status": cacheStatus(outcome, servedBy, forPop),
     "x-cache": fromCache ? "HIT" : "MISS",
     age: String(Math.max(0, Math.trunc(outcome.age ?? 0))),
     "x-served-by": serverIdentity(servedBy),

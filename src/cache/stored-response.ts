@@ -12,10 +12,12 @@ export interface StoredResponse {
 
 /**
  * Never stored with an object: per-response (Set-Cookie), or Age, which the cache computes
- * afresh for every answer (RFC 9111 §5.1; the origin's Age becomes the object's initial age).
- * Date is kept: it says when the origin made the response (RFC 9110 §6.6.1).
+ * afresh for every answer (RFC 9111 §5.1; the origin's Age becomes the object's initial age),
+ * or the cache headers of the answer a shield POP gave (they describe that answer, not a later
+ * hit here: src/cache/tiers.ts). Date is kept: it says when the origin made the response
+ * (RFC 9110 §6.6.1).
  */
-const perResponseHeaders = ["set-cookie", "age"];
+const perResponseHeaders = ["set-cookie", "age", "cache-status", "x-cache", "x-cache-hits", "x-served-by"];
 
 /** Whether a header of `headers` is kept with a stored object. */
 function storable(headers: Headers): (name: string) => boolean {

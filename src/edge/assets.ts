@@ -25,11 +25,13 @@ import { answerWithRetry } from "./origin-retry.js";
 import { parseRangeHeader } from "../http/range.js";
 import { passMarker, readSegmentAnswer, type StoredAnswer, type StoredMetadata, type StoredObject } from "../cache/asset-object.js";
 import type { CacheOutcome, ForwardReason } from "../cache/outcome.js";
+import { originAgeSeconds } from "../cache/stored-response.js";
+import { segmentSizeFor, tierSurrogateControl } from "../cache/tiers.js";
 import { prefetchBytes, streamPlan } from "../cache/segment-stream.js";
 import { maxKeyLength, segmentBytes, segmentIndexOf, segmentLength, segmentsOf, storeKeys, type PlannedPiece, type SegmentSlice } from "../cache/segments.js";
 import type { CachePlacement, ToOrigin } from "../decision.js";
 import type { RequestContext } from "./context.js";
-import { originUnavailable } from "./origin-fetch.js";
+import { originUnavailable, throughShield } from "./origin-fetch.js";
 import { passToOrigin } from "./pass.js";
 import {
   countCached,
@@ -285,19 +287,33 @@ function plainAnswer(ctx: RequestContext, answer: Exclude<AssetAnswer, { kind: "
   return new Response(ctx.req.method === "HEAD" ? null : answer.body, { status: answer.status, headers: answer.headers });
 }
 
-/** Fastly-Debug shows the surrogate keys the object is stored under (spec: Caching). */
+/**
+ * Fastly-Debug shows the surrogate keys the object is stored under (spec: Caching). A POP of this
+ * service asking the shield gets the object's own keys and the times the shield keeps it under
+ * (src/cache/tiers.ts), so the POP stores it alike; its URL key the POP adds itself.
+ */
 function withDebugKeys(ctx: RequestContext, object: StoredObject, decision: AssetDecision, headers: Record<string, string>): Headers {
   const out = new Headers(headers);
-  if (ctx.req.headers.has("fastly-debug")) out.set("surrogate-key", [decision.cache.surrogateKey, ...object.surrogateKeys].join(" "));
+  if (ctx.tier.fromPop) {
+    out.set("surrogate-control", tierSurrogateControl(object.times));
+    if (object.surrogateKeys.length > 0) out.set("surrogate-key", object.surrogateKeys.join(" "));
+  } else if (ctx.req.headers.has("fastly-debug")) {
+    out.set("surrogate-key", [decision.cache.surrogateKey, ...object.surrogateKeys].join(" "));
+  }
   return out;
 }
 
+/** The size this execution cuts an object it does not know yet into (src/cache/tiers.ts). */
+function cutFor(ctx: RequestContext): number {
+  return segmentSizeFor(throughShield(ctx, "assets"));
+}
+
 /** The segment the answer will start in: where the client's first range begins, else 0. */
-function firstWantedSegment(ctx: RequestContext, method: string): number {
+function firstWantedSegment(ctx: RequestContext, method: string, cut: number): number {
   if (method !== "GET") return 0;
   const specs = parseRangeHeader(ctx.req.headers.get("range"));
   const first = specs?.[0];
-  return first && first.kind === "from" ? segmentIndexOf(first.first, segmentBytes) : 0;
+  return first && first.kind === "from" ? segmentIndexOf(first.first, cut) : 0;
 }
 
 type Found = { source: ObjectSource } | { served: Served };
@@ -332,24 +348,26 @@ async function objectFor(ctx: RequestContext, decision: AssetDecision, lookup: O
   const staleCopy = stored;
   // A first GET for the whole object asks the origin for the whole object, and learns it from that.
   if (!staleCopy && method === "GET" && !ctx.req.headers.has("range")) return learnWhole(ctx, decision, lookup);
-  const want = staleCopy?.kind === "object" ? 0 : firstWantedSegment(ctx, method);
+  const cut = cutFor(ctx);
+  const want = staleCopy?.kind === "object" ? 0 : firstWantedSegment(ctx, method, cut);
   const conditional = staleCopy?.kind === "object" && staleCopy.etag ? { "if-none-match": staleCopy.etag } : undefined;
   let response: Response;
   try {
-    response = await fetchSegment(ctx, decision, want, null, conditional);
+    response = await fetchSegment(ctx, decision, want, null, conditional, cut);
   } catch (error) {
     console.error(`assets ${decision.cache.key}: origin unreachable: ${String(error)}`);
     return failed(ctx, lookup, staleCopy, null, statusFor(error));
   }
   if (response.status >= 500) return failed(ctx, lookup, staleCopy, response);
+  const age = originAgeSeconds(response.headers);
   if (response.status === 304 && staleCopy) {
-    freshenObject(lookup, staleCopy, decision.cache.surrogateKey);
+    freshenObject(lookup, staleCopy, decision.cache.surrogateKey, age);
     await response.body?.cancel();
     if (staleCopy.kind === "answer") return { served: storedAnswer(ctx, lookup, staleCopy) };
-    return { source: { object: staleCopy, state: "miss", fwd: "stale", stored: true, ttl: staleCopy.times.fresh, age: 0, notes: ["revalidated"] } };
+    return { source: { object: staleCopy, state: "miss", fwd: "stale", stored: true, ttl: staleCopy.times.fresh - age, age, notes: ["revalidated"] } };
   }
 
-  const read = readSegmentAnswer(response.status, response.headers, want);
+  const read = readSegmentAnswer(response.status, response.headers, want, cut);
   if (read.kind === "pass") {
     // Remembered (hit-for-pass), so the next requests cost one origin request each, not two.
     insertObject(lookup, passMarker(read.reason), decision.cache.surrogateKey);
@@ -365,15 +383,15 @@ async function objectFor(ctx: RequestContext, decision: AssetDecision, lookup: O
   } else {
     await response.body?.cancel();
   }
-  insertObject(lookup, read.object, decision.cache.surrogateKey);
+  insertObject(lookup, read.object, decision.cache.surrogateKey, age);
   return {
     source: {
       object: read.object,
       state: "miss",
       fwd: staleCopy ? "stale" : "uri-miss",
       stored: true,
-      ttl: read.object.times.fresh,
-      age: 0,
+      ttl: read.object.times.fresh - age,
+      age,
       notes: staleCopy ? ["revalidated"] : [],
       ...(arrived ? { arrived } : {}),
     },
@@ -388,6 +406,7 @@ async function objectFor(ctx: RequestContext, decision: AssetDecision, lookup: O
  * leaves a hit-for-pass marker; a 404 is stored whole as from a segment request.
  */
 async function learnWhole(ctx: RequestContext, decision: AssetDecision, lookup: ObjectLookup): Promise<Found> {
+  const cut = cutFor(ctx);
   let response: Response;
   try {
     response = await answerWithRetry(ctx, decision, { method: "GET", drop: answerShapingHeaders });
@@ -396,22 +415,23 @@ async function learnWhole(ctx: RequestContext, decision: AssetDecision, lookup: 
     return failed(ctx, lookup, null, null, statusFor(error));
   }
   if (response.status >= 500) return failed(ctx, lookup, null, response);
-  const read = readSegmentAnswer(response.status, response.headers, "whole");
+  const read = readSegmentAnswer(response.status, response.headers, "whole", cut);
   if (read.kind === "pass") {
     insertObject(lookup, passMarker(read.reason), decision.cache.surrogateKey);
     return { served: originAnswer(response, { state: "pass", fwd: "bypass", origin: "assets", note: read.reason }) };
   }
   if (read.kind === "answer") return { served: storeAnswer(lookup, decision, read.answer, response, "GET", "uri-miss") };
   const object = read.object;
+  const age = originAgeSeconds(response.headers);
   if (object.size > 0 && object.size <= writtenBodyBytes && object.size <= object.segment) {
     // Small enough to be an answer from the store: the whole body is its one segment, stored and
     // read back like any other, so the next client finds it.
     const arrived = await storeArrivedSegment(decision.cache.key, object, 0, response, decision.cache.surrogateKey);
-    insertObject(lookup, object, decision.cache.surrogateKey);
-    return { source: { object, state: "miss", fwd: "uri-miss", stored: true, ttl: object.times.fresh, age: 0, notes: [], arrived } };
+    insertObject(lookup, object, decision.cache.surrogateKey, age);
+    return { source: { object, state: "miss", fwd: "uri-miss", stored: true, ttl: object.times.fresh - age, age, notes: [], arrived } };
   }
-  insertObject(lookup, object, decision.cache.surrogateKey);
-  const cache: CacheOutcome = { state: "miss", fwd: "uri-miss", stored: true, ttl: object.times.fresh, age: 0, origin: "assets", note: "whole-from-origin" };
+  insertObject(lookup, object, decision.cache.surrogateKey, age);
+  const cache: CacheOutcome = { state: "miss", fwd: "uri-miss", stored: true, ttl: object.times.fresh - age, age, origin: "assets", note: "whole-from-origin" };
   const answer = answerAsset("GET", ctx.req.headers, object, newBoundary);
   if (answer.kind !== "content") {
     await response.body?.cancel();
@@ -470,26 +490,28 @@ function failed(
 
 /** stale-while-revalidate: a conditional request for segment 0, off the client's path. */
 async function revalidate(ctx: RequestContext, decision: AssetDecision, lookup: ObjectLookup, stored: StoredMetadata): Promise<void> {
+  const cut = cutFor(ctx);
   const conditional = stored.kind === "object" && stored.etag ? { "if-none-match": stored.etag } : undefined;
   let response: Response;
   try {
-    response = await fetchSegment(ctx, decision, 0, null, conditional);
+    response = await fetchSegment(ctx, decision, 0, null, conditional, cut);
   } catch {
     return release(lookup.entry);
   }
+  const age = originAgeSeconds(response.headers);
   if (response.status === 304) {
     await response.body?.cancel();
-    return freshenObject(lookup, stored, decision.cache.surrogateKey);
+    return freshenObject(lookup, stored, decision.cache.surrogateKey, age);
   }
-  const read = readSegmentAnswer(response.status, response.headers, 0);
+  const read = readSegmentAnswer(response.status, response.headers, 0, cut);
   if (read.kind === "object") {
     if (read.segment === null) {
       await response.body?.cancel();
-      return insertObject(lookup, read.object, decision.cache.surrogateKey);
+      return insertObject(lookup, read.object, decision.cache.surrogateKey, age);
     }
     const arrived = await storeArrivedSegment(decision.cache.key, read.object, read.segment, response, decision.cache.surrogateKey);
     try {
-      insertObject(lookup, read.object, decision.cache.surrogateKey);
+      insertObject(lookup, read.object, decision.cache.surrogateKey, age);
       // Nobody reads it here: read it back once it is in, as for any segment not read in full.
       if (!arrived.cached) await verifySegment(ctx, decision, read.object, read.segment);
     } finally {

@@ -8,6 +8,7 @@ import { edgeRequestFrom, type EdgeRequest } from "../edge-request.js";
 import { BackendBudget } from "../http/backend-budget.js";
 import { headersComplete } from "../http/header-limit.js";
 import { requestIdFor } from "../http/request-id.js";
+import { Tiering } from "./shield.js";
 
 export interface RequestContext {
   readonly event: FetchEvent;
@@ -22,6 +23,8 @@ export interface RequestContext {
   readonly headersComplete: boolean;
   /** The backend requests this execution may still make; only src/edge/origin-fetch.ts takes. */
   readonly backends: BackendBudget;
+  /** Which tier this execution is, and what the other tier said (src/edge/shield.ts). */
+  readonly tier: Tiering;
 }
 
 export function contextFor(event: FetchEvent): RequestContext {
@@ -36,6 +39,7 @@ export function contextFor(event: FetchEvent): RequestContext {
     startedAt: Date.now(),
     startedAtMonotonic: performance.now(),
     backends: new BackendBudget(computeLimits.backendRequests),
+    tier: Tiering.here(),
     servedBy: {
       pop: env("FASTLY_POP") || "local",
       region: env("FASTLY_REGION") || "local",

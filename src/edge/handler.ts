@@ -2,6 +2,7 @@
 // headers every response carries, and hands the response to logging.
 
 import { cacheHeaders } from "../cache/cache-status.js";
+import { chainedCacheHeaders } from "../cache/tiers.js";
 import { edgeAnswer } from "../cache/outcome.js";
 import { edgeControlHeaders } from "../cache/policy.js";
 import type { CachePlacement, Synthetic, ToOrigin } from "../decision.js";
@@ -38,6 +39,7 @@ export async function handle(event: FetchEvent): Promise<Response> {
 }
 
 async function serve(ctx: RequestContext): Promise<Response> {
+  await ctx.tier.recognise(ctx.req.headers);
   const decision = ctx.headersComplete ? decide(ctx.req) : headerFieldsTooLarge;
   if (decision.kind === "websocket") {
     logHandoff(ctx, { state: "pass", fwd: "bypass", origin: decision.origin, note: "websocket" });
@@ -79,8 +81,10 @@ function finish(ctx: RequestContext, served: Served): Response {
   const headers = served.response.headers;
   for (const [name, value] of Object.entries(everyResponseHeaders(ctx.req.site, served.cache.origin))) headers.set(name, value);
   headers.set("x-request-id", ctx.requestId);
-  for (const [name, value] of Object.entries(cacheHeaders(served.cache, ctx.servedBy))) headers.set(name, value);
-  if (!ctx.req.headers.has("fastly-debug")) for (const name of edgeControlHeaders) headers.delete(name);
+  const ours = cacheHeaders(served.cache, ctx.servedBy, ctx.tier.fromPop);
+  for (const [name, value] of Object.entries(chainedCacheHeaders(ctx.tier.upstream, ours))) headers.set(name, value);
+  // A POP of this service keeps what the shield stored under (Surrogate-Control, Surrogate-Key).
+  if (!ctx.req.headers.has("fastly-debug") && !ctx.tier.fromPop) for (const name of edgeControlHeaders) headers.delete(name);
   if (clientAsksToClose(ctx.req.headers)) headers.set("connection", "close");
   return served.response;
 }

@@ -80,7 +80,7 @@ function logExchange(
 ): void {
   const exchange = exchangeOf(ctx, served, response, bytes, delivery);
   writeLines(
-    destinationsFor(ctx.req),
+    destinationsFor(ctx.req, ctx.tier.fromPop),
     exchange,
     (endpoint, line) => new Logger(endpoint).log(line),
     (endpoint, error) => console.error(`${endpoint} line for ${ctx.requestId} failed: ${String(error)}`),
@@ -109,7 +109,7 @@ function exchangeOf(
     query: req.query,
     protocol: client.http2 ? "HTTP/2" : "HTTP/1.1",
     tls: client.tls,
-    relayed: req.headers.has("fastly-ff"),
+    relayed: ctx.tier.fromPop || req.headers.has("fastly-ff"),
     userAgent: headerValue(req.headers, "user-agent"),
     referer: headerValue(req.headers, "referer"),
     requestBodyBytes: requestBodyBytes(req.headers),

@@ -1,19 +1,30 @@
-// The one way to reach a backend: one request to an origin through its named backend, taken
-// from the execution's budget (src/http/backend-budget.ts), so no code path can make the request
-// Fastly would refuse. The URL carries the origin's own host (so production sends the Host R2
-// and Fly route on); the readthrough HTTP cache is bypassed because the edge keeps its own cache
+// The one way to reach a backend: one request to an origin, through its named backend or, for a
+// shielded origin at a POP that is not the shield, through the shield POP's copy of this service
+// (src/cache/tiers.ts), taken from the execution's budget (src/http/backend-budget.ts), so no
+// code path can make the request Fastly would refuse. To an origin the URL carries the origin's
+// own host (so production sends the Host R2 and Fly route on); to the shield, the client's own
+// host and path, which the shield routes as any client request, marked with the shield token.
+// The readthrough HTTP cache is bypassed unless asked for, because the edge keeps its own cache
 // in Core Cache.
 
 import { CacheOverride } from "fastly:cache-override";
+import { goesThroughShield, upstreamCacheHeaders } from "../cache/tiers.js";
 import { backendFor, origins } from "../config/origins.js";
+import { tierHeader } from "../config/shielding.js";
 import type { ToOrigin } from "../decision.js";
 import { BackendBudgetSpent } from "../http/backend-budget.js";
 import { originRequestHeaders } from "../http/origin-request.js";
 import type { RequestContext } from "./context.js";
 
+/** Answers that came from the shield rather than from an origin (src/edge/origin-retry.ts). */
+const shieldAnswers = new WeakSet<Response>();
+
+/** Whether `response` is the shield's answer, which is never retried: the shield retried already. */
+export function fromShield(response: Response): boolean {
+  return shieldAnswers.has(response);
+}
+
 export interface OriginFetchOptions {
-  /** Path and query to send instead of the decision's (segment and revalidation requests). */
-  readonly path?: string;
   readonly method?: string;
   /** Headers set on top of the forwarded client headers (Range, If-None-Match…). */
   readonly headers?: Record<string, string>;
@@ -26,9 +37,16 @@ export interface OriginFetchOptions {
    * (src/edge/assets.ts).
    */
   readonly cacheOverride?: CacheOverride;
+  /** A pass or health probe: straight to the origin even where the origin is shielded. */
+  readonly pass?: boolean;
 }
 
-export function fetchFromOrigin(
+/** Whether this execution's next request to `origin` would go through the shield. */
+export function throughShield(ctx: RequestContext, origin: ToOrigin["origin"], method = "GET", pass = false): boolean {
+  return goesThroughShield({ role: ctx.tier.role, origin, method, pass, shieldDown: ctx.tier.shieldDown });
+}
+
+export async function fetchFromOrigin(
   ctx: RequestContext,
   decision: Pick<ToOrigin, "origin" | "originPath">,
   options: OriginFetchOptions = {},
@@ -38,14 +56,26 @@ export function fetchFromOrigin(
   for (const name of options.drop ?? []) headers.delete(name);
   for (const [name, value] of Object.entries(options.headers ?? {})) headers.set(name, value);
   const method = options.method ?? ctx.req.method;
-  if (!ctx.backends.take()) return Promise.reject(new BackendBudgetSpent(ctx.backends.limit));
-  return fetch(`https://${origin.host}${options.path ?? decision.originPath}`, {
-    method,
-    headers,
-    body: options.body ?? null,
-    backend: backendFor(origin.name, method),
-    cacheOverride: options.cacheOverride ?? new CacheOverride("pass"),
-  });
+  const viaShield = throughShield(ctx, decision.origin, method, options.pass ?? false);
+  const token = viaShield ? await ctx.tier.shieldToken() : null;
+  if (!ctx.backends.take()) throw new BackendBudgetSpent(ctx.backends.limit);
+  const cacheOverride = options.cacheOverride ?? new CacheOverride("pass");
+  const body = options.body ?? null;
+  if (!viaShield || token === null) {
+    return fetch(`https://${origin.host}${decision.originPath}`, { method, headers, body, backend: backendFor(origin.name, method), cacheOverride });
+  }
+  headers.set(tierHeader, token);
+  try {
+    // The client's own URL: the shield decides on it as on any request, the same decision.
+    const response = await fetch(`https://${ctx.req.host}${ctx.req.path}${ctx.req.query}`, { method, headers, body, backend: ctx.tier.shieldBackend(), cacheOverride });
+    shieldAnswers.add(response);
+    ctx.tier.upstream = upstreamCacheHeaders(response.headers);
+    return response;
+  } catch (error) {
+    console.error(`shield unreachable for ${decision.origin}, filling from the origin: ${String(error)}`);
+    ctx.tier.shieldDown = true;
+    throw error;
+  }
 }
 
 /** The short answer when an origin gave no answer: 503 when unreachable, 504 on a timeout. */

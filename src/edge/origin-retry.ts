@@ -7,7 +7,7 @@ import { origins } from "../config/origins.js";
 import type { ToOrigin } from "../decision.js";
 import { worthRetrying, type OriginFailure } from "../http/origin-failure.js";
 import type { RequestContext } from "./context.js";
-import { fetchFromOrigin, type OriginFetchOptions } from "./origin-fetch.js";
+import { fetchFromOrigin, fromShield, type OriginFetchOptions } from "./origin-fetch.js";
 
 export type OriginResult =
   | { readonly ok: true; readonly response: Response }
@@ -21,7 +21,10 @@ export async function fetchWithRetry(
 ): Promise<OriginResult> {
   const origin = origins[decision.origin];
   let result = await attempt(ctx, decision, options);
-  if (!result.ok && worthRetrying(result.failure, origin)) {
+  // A 5xx from the shield is not asked again: the shield retried its origin once already, and
+  // asking again would make one listener's request four origin requests.
+  const shieldAnswered = result.response !== null && fromShield(result.response);
+  if (!result.ok && !shieldAnswered && worthRetrying(result.failure, origin)) {
     await result.response?.body?.cancel();
     result = await attempt(ctx, decision, options);
   }

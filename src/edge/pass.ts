@@ -1,5 +1,6 @@
 // Requests that are never cached (cookies, methods other than GET/HEAD, health probes): sent to
-// the origin as they are, the origin's answer returned as it is.
+// the origin as they are, the origin's answer returned as it is; never through the shield,
+// which could not keep them either.
 
 import { passOutcome } from "../cache/outcome.js";
 import { origins } from "../config/origins.js";
@@ -15,7 +16,7 @@ export async function passToOrigin(ctx: RequestContext, decision: ToOrigin): Pro
   const cache = passOutcome(decision.origin, "bypass", decision.passReason);
   const started = Date.now();
   try {
-    const upstream = await fetchFromOrigin(ctx, decision, { body: hasBody ? ctx.event.request.body : null });
+    const upstream = await fetchFromOrigin(ctx, decision, { body: hasBody ? ctx.event.request.body : null, pass: true });
     // RFC 9110 §7.6.1: the origin's hop-by-hop headers end at the edge.
     const headers = withoutConnectionSpecific(upstream.headers);
     // A HEAD answer keeps the origin's Content-Length, the length a GET would have (RFC 9110

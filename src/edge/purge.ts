@@ -3,25 +3,14 @@
 // `Fastly-Soft-Purge: 1` marks them stale instead, as Fastly's API does.
 
 import { purgeSurrogateKey } from "fastly:compute";
-import { SecretStore } from "fastly:secret-store";
 import { edgeAnswer } from "../cache/outcome.js";
 import type { Purge } from "../decision.js";
 import { purgeAuthorized } from "../http/purge-auth.js";
 import type { RequestContext } from "./context.js";
+import { edgeSecret } from "./secrets.js";
 import type { Served } from "./served.js";
 
-export const secretStoreName = "edge_secrets";
 export const purgeTokenKey = "purge_token";
-
-async function purgeToken(): Promise<string | null> {
-  try {
-    const entry = await new SecretStore(secretStoreName).get(purgeTokenKey);
-    return entry ? entry.plaintext() : null;
-  } catch (error) {
-    console.error(`secret store ${secretStoreName} unavailable: ${String(error)}`);
-    return null;
-  }
-}
 
 function json(status: number, body: unknown): Response {
   return new Response(`${JSON.stringify(body)}\n`, {
@@ -31,7 +20,7 @@ function json(status: number, body: unknown): Response {
 }
 
 export async function purge(ctx: RequestContext, decision: Purge): Promise<Served> {
-  if (!purgeAuthorized(ctx.req.headers.get("purge-token"), await purgeToken())) {
+  if (!purgeAuthorized(ctx.req.headers.get("purge-token"), await edgeSecret(purgeTokenKey))) {
     return {
       response: new Response("Purging needs a valid Purge-Token header.\n", {
         status: 401,

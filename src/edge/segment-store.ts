@@ -61,9 +61,15 @@ export async function lookupObject(objectKey: string): Promise<ObjectLookup> {
   };
 }
 
-function objectWriteOptions(stored: StoredMetadata, urlKey: string) {
+/**
+ * `ageSeconds`: how old the answer the object was learnt from already was (its Age: non-zero
+ * when a shield POP answered from its own copy), so the copy here is exactly as old as the
+ * shield's and staleness stays bounded across both tiers (src/cache/tiers.ts).
+ */
+function objectWriteOptions(stored: StoredMetadata, urlKey: string, ageSeconds = 0) {
   const { maxAgeMs, staleMs } = retention(stored.times);
   return {
+    ...(ageSeconds > 0 ? { initialAge: ageSeconds * 1000 } : {}),
     maxAge: maxAgeMs,
     staleWhileRevalidate: staleMs,
     surrogateKeys: [urlKey, ...stored.surrogateKeys],
@@ -103,8 +109,8 @@ function segmentWriteOptions(object: StoredObject, index: number, urlKey: string
 }
 
 /** Writes the object's metadata (or a hit-for-pass marker) into the entry this request is obligated for. */
-export function insertObject(lookup: ObjectLookup, object: StoredMetadata, urlKey: string): void {
-  lookup.entry.insert({ ...objectWriteOptions(object, urlKey), length: 0 }).close();
+export function insertObject(lookup: ObjectLookup, object: StoredMetadata, urlKey: string, ageSeconds = 0): void {
+  lookup.entry.insert({ ...objectWriteOptions(object, urlKey, ageSeconds), length: 0 }).close();
 }
 
 /** Replaces the object entry without a transaction (a new version seen mid-request). */
@@ -113,8 +119,8 @@ export function replaceObject(objectKey: string, object: StoredObject, urlKey: s
 }
 
 /** Gives a found object entry a new fresh period after the origin confirmed it (304). */
-export function freshenObject(lookup: ObjectLookup, stored: StoredMetadata, urlKey: string): void {
-  lookup.entry.update(objectWriteOptions(stored, urlKey));
+export function freshenObject(lookup: ObjectLookup, stored: StoredMetadata, urlKey: string, ageSeconds = 0): void {
+  lookup.entry.update(objectWriteOptions(stored, urlKey, ageSeconds));
 }
 
 /** Stores a non-2xx answer whole and returns the entry to read it back from. */
@@ -136,10 +142,10 @@ export function release(entry: TransactionCacheEntry): void {
 
 /**
  * `Range: bytes=…` for one segment of `object`, or, when the object is not known yet, for the
- * `segmentBytes` cut the first request asks (its end may pass the size).
+ * `cut` the first request asks (its end may pass the size).
  */
-function segmentRangeHeader(index: number, object: StoredObject | null): string {
-  const range = object ? segmentRange(index, object.size, object.segment) : segmentRange(index, Number.MAX_SAFE_INTEGER, segmentBytes);
+function segmentRangeHeader(index: number, object: StoredObject | null, cut: number): string {
+  const range = object ? segmentRange(index, object.size, object.segment) : segmentRange(index, Number.MAX_SAFE_INTEGER, cut);
   return `bytes=${range.start}-${range.end}`;
 }
 
@@ -154,8 +160,10 @@ export function fetchSegment(
   index: number,
   object: StoredObject | null,
   extraHeaders: Record<string, string> = {},
+  /** The segment size of an object not known yet (src/cache/tiers.ts, segmentSizeFor). */
+  cut = segmentBytes,
 ): Promise<Response> {
-  return fetchRange(ctx, decision, segmentRangeHeader(index, object), extraHeaders);
+  return fetchRange(ctx, decision, segmentRangeHeader(index, object, cut), extraHeaders);
 }
 
 async function fetchRange(ctx: RequestContext, decision: ToOrigin, range: string, extraHeaders: Record<string, string> = {}): Promise<Response> {

@@ -2,6 +2,7 @@
 // those only the edge may set, plus the origin's own Host (from the URL), the public host as
 // X-Forwarded-Host, who the client is, and the request id.
 
+import { tierHeader } from "../config/shielding.js";
 import type { EdgeRequest } from "../edge-request.js";
 import { cookiesReachOrigin } from "../rules/cookies.js";
 import { connectionNamedHeaders, hopByHopHeaders } from "./hop-by-hop.js";
@@ -30,9 +31,10 @@ export const edgeOnlyHeaders = [
 /**
  * Credentials meant for the edge alone: the purge token authorizes a PURGE the edge answers
  * itself, and a client that sends it on any other request must not hand it to an origin (and
- * the origin's logs).
+ * the origin's logs); the shield token marks a POP's request to the shield, and only the
+ * edge's own code sets it (src/edge/origin-fetch.ts).
  */
-const edgeCredentials = ["purge-token"];
+const edgeCredentials = ["purge-token", tierHeader];
 
 /** Every `Fastly-*` header is Fastly's to write (https://www.fastly.com/documentation/reference/http/http-headers/). */
 const edgeOnlyPrefix = "fastly-";

@@ -2,7 +2,9 @@
 // (a path under /uploads/<slug>/ on the assets host, for a podcast of the table) gets a CSV line
 // on that podcast's endpoint; a feed request (an app-host feed path, as routing knows them) gets
 // a feed line. Requests relayed by another Fastly node (`Fastly-FF`) were already counted by the
-// node the client reached, so they get neither (spec "Logs shipped to S3").
+// node the client reached, so they get neither (spec "Logs shipped to S3"); so do requests a POP
+// of this service sends the shield (`fromPop`, proven by the shield token, src/edge/shield.ts):
+// the POP that answered the listener writes the download's line, once.
 
 import { episodeEndpoints, feedEndpoint, requestEndpoint, type LogEndpoint } from "../config/log-endpoints.js";
 import type { EdgeRequest } from "../edge-request.js";
@@ -16,8 +18,8 @@ export interface LogDestinations {
 
 const uploadsPrefix = "/uploads/";
 
-export function destinationsFor(req: Pick<EdgeRequest, "site" | "path" | "headers">): LogDestinations {
-  const counted = !req.headers.has("fastly-ff");
+export function destinationsFor(req: Pick<EdgeRequest, "site" | "path" | "headers">, fromPop = false): LogDestinations {
+  const counted = !fromPop && !req.headers.has("fastly-ff");
   return {
     episode: counted && req.site === "assets" ? episodeEndpointFor(req.path) : null,
     feed: counted && req.site === "app" && feedPathFor(req.path) !== null ? feedEndpoint : null,

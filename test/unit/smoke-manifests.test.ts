@@ -37,8 +37,8 @@ describe.each(Object.entries(manifests))("%s manifest", (_env, manifest) => {
     expect(manifest.setup!.backends![appUploads.name]).toMatchObject({ address: app.host, port: app.port });
   });
 
-  it("links the edge_secrets store with the purge token and enables WebSockets", () => {
-    expect(Object.keys(manifest.setup?.secret_stores?.edge_secrets?.entries ?? {})).toEqual(["purge_token"]);
+  it("links the edge_secrets store with the purge and shield tokens and enables WebSockets", () => {
+    expect(Object.keys(manifest.setup?.secret_stores?.edge_secrets?.entries ?? {})).toEqual(["purge_token", "shield_token"]);
     expect(manifest.setup?.products?.websockets?.enable).toBe(true);
   });
 

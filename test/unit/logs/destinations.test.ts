@@ -58,6 +58,13 @@ describe("log destinations", () => {
     });
     expect(names("https://changelog.com/podcast/feed", { "fastly-ff": "x" }).feed).toBeNull();
   });
+
+  it("a request a POP of this service sent the shield gets only its request line; the POP counts it", () => {
+    const atShield = (url: string) => destinationsFor(edgeRequest(url), true);
+    expect(atShield("https://cdn.changelog.com/uploads/podcast/1/x.mp3")).toMatchObject({ episode: null, feed: null, request: requestEndpoint });
+    expect(atShield("https://changelog.com/podcast/feed").feed).toBeNull();
+    expect(names("https://cdn.changelog.com/uploads/podcast/1/x.mp3").episode).not.toBeNull();
+  });
 });
 
 describe("log endpoint table", () => {

@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { tierHeader } from "../../../src/config/shielding.js";
 import { edgeOnlyHeaders, originRequestHeaders } from "../../../src/http/origin-request.js";
 import { edgeRequest } from "../request.js";
 
@@ -16,6 +17,13 @@ const forged = {
 };
 
 describe("rule 15: what an origin request carries", () => {
+  it("never forwards the shield token a client (or a POP) sent: only the edge's own shield request sets it", () => {
+    const req = edgeRequest("https://cdn.changelog.com/uploads/podcast/1/x.mp3", { headers: { [tierHeader]: "guess", "purge-token": "t" } });
+    const headers = originRequestHeaders(req, "req-1");
+    expect(headers.get(tierHeader)).toBeNull();
+    expect(headers.get("purge-token")).toBeNull();
+  });
+
   it("never takes an edge-only header from the client", () => {
     const req = { ...edgeRequest("https://changelog.com/echo", { headers: forged }), clientIp: "192.0.2.7" };
     const headers = originRequestHeaders(req, "req-1");
