@@ -10,9 +10,18 @@ export interface RecordedRequest {
   readonly url: string;
   readonly headers: Record<string, string | string[] | undefined>;
   readonly at: number;
+  /**
+   * Which edge instance sent it, by the port it came in on: "edge" (the instance clients talk
+   * to: the only one on one tier, a POP on two) or "shield" (the shield instance of a two-tier
+   * run, whose backends point at the fronts' shield-tier ports, `LocalOrigins.listenShieldTier`).
+   */
+  readonly tier: CallerTier;
   /** The status the origin answered with, once it has; 0 before (or when it never did). */
   status: number;
 }
+
+/** The edge instance an origin request came from (see RecordedRequest.tier). */
+export type CallerTier = "edge" | "shield";
 
 /**
  * A fault applied to the next `times` requests whose path starts with `path`:
@@ -47,6 +56,13 @@ export interface HeaderRule {
 /** The header the edge sends its request id in (src/http/origin-request.ts). */
 export const requestIdHeader = "x-request-id";
 
+/** One origin request in the ledger: which origin, from which edge instance, when (epoch ms). */
+export interface BudgetCall {
+  readonly origin: string;
+  readonly tier: CallerTier;
+  readonly at: number;
+}
+
 /** Origin requests one edge request id made, as `GET /budget` reports them. */
 export interface BudgetEntry {
   /** Origin requests carrying this id (since the `since` asked for), across every origin. */
@@ -55,6 +71,13 @@ export interface BudgetEntry {
   readonly origins: Readonly<Record<string, number>>;
   /** The first of them, to name the edge request when its request-log line is missing. */
   readonly first: { readonly origin: string; readonly method: string; readonly url: string };
+  /**
+   * Each of them in order. On two tiers one id is shared by a POP execution (its "edge" calls,
+   * those to the "shield" origin included) and the shield executions it caused (their "shield"
+   * calls): separate executions, each with its own 32, which the limits check tells apart by
+   * tier and, within the shield tier, by time (test/support/execution-limits.ts).
+   */
+  readonly calls: readonly BudgetCall[];
 }
 
 /** `GET /budget[?since=<seq>]`: origin requests by request id, from `seq` on (id "" = no id). */
@@ -72,15 +95,15 @@ export interface BudgetReport {
  */
 export class BackendLedger {
   private seq = 0;
-  private readonly byId = new Map<string, { seq: number; origin: string; method: string; url: string }[]>();
+  private readonly byId = new Map<string, { seq: number; origin: string; method: string; url: string; tier: CallerTier; at: number }[]>();
 
-  record(origin: string, req: IncomingMessage): void {
+  record(origin: string, req: IncomingMessage, tier: CallerTier = "edge", at = Date.now()): void {
     const header = req.headers[requestIdHeader];
     const id = (Array.isArray(header) ? header[0] : header) ?? "";
     this.seq += 1;
     let seen = this.byId.get(id);
     if (!seen) this.byId.set(id, (seen = []));
-    seen.push({ seq: this.seq, origin, method: req.method ?? "", url: req.url ?? "" });
+    seen.push({ seq: this.seq, origin, method: req.method ?? "", url: req.url ?? "", tier, at });
   }
 
   /** Origin requests recorded after `since` (a `seq` from an earlier report), by request id. */
@@ -92,7 +115,8 @@ export class BackendLedger {
       const origins: Record<string, number> = {};
       for (const s of after) origins[s.origin] = (origins[s.origin] ?? 0) + 1;
       const { origin, method, url } = after[0]!;
-      requests[id] = { count: after.length, origins, first: { origin, method, url } };
+      const calls = after.map((s) => ({ origin: s.origin, tier: s.tier, at: s.at }));
+      requests[id] = { count: after.length, origins, first: { origin, method, url }, calls };
     }
     return { seq: this.seq, requests };
   }
@@ -103,8 +127,13 @@ export class OriginFront {
   private faults: { fault: Exclude<Fault, { mode: "down" }>; left: number }[] = [];
   private headerRules: HeaderRule[] = [];
   private readonly sockets = new Set<Socket>();
+  /** The listener every edge instance uses on one tier, and a POP uses on two. */
   readonly server: Server;
-  private port = 0;
+  /**
+   * The same origin on a port of its own for the shield instance of a two-tier run: one
+   * recorder, one set of faults and header rules, but each request knows which tier sent it.
+   */
+  private readonly listeners: { server: Server; tier: CallerTier; port: number }[] = [];
   private isDown = false;
 
   constructor(
@@ -113,42 +142,67 @@ export class OriginFront {
     /** Shared by every origin of a run, so counts by request id span all of them. */
     private readonly ledger: BackendLedger = new BackendLedger(),
   ) {
-    this.server = createServer((req, res) => void this.serve(req, res));
-    this.server.on("connection", (socket) => {
+    this.server = this.newServer("edge");
+  }
+
+  private newServer(tier: CallerTier): Server {
+    const server = createServer((req, res) => void this.serve(req, res, tier));
+    server.on("connection", (socket) => {
       this.sockets.add(socket);
       socket.on("close", () => this.sockets.delete(socket));
     });
+    this.listeners.push({ server, tier, port: 0 });
+    return server;
   }
 
+  /** Listens for the edge tier (the only listener unless `listenTier` adds one). */
   listen(port: number): Promise<number> {
+    return this.listenOn(this.listeners[0]!, port);
+  }
+
+  /**
+   * Also listens on `port` (0: a free one) for requests from the `tier` instance; returns the
+   * port and the listener's server (for upgrade handlers such as the app's WebSockets).
+   */
+  async listenTier(tier: CallerTier, port = 0): Promise<{ port: number; server: Server }> {
+    const server = this.newServer(tier);
+    const listener = this.listeners.at(-1)!;
+    return { port: await this.listenOn(listener, port), server };
+  }
+
+  private listenOn(listener: { server: Server; port: number }, port: number): Promise<number> {
     return new Promise((resolve, reject) => {
-      this.server.once("error", reject);
-      this.server.listen(port, "127.0.0.1", () => {
-        this.port = (this.server.address() as AddressInfo).port;
-        resolve(this.port);
+      listener.server.once("error", reject);
+      listener.server.listen(port, "127.0.0.1", () => {
+        listener.port = (listener.server.address() as AddressInfo).port;
+        resolve(listener.port);
       });
     });
   }
 
-  /** Stops listening and drops every open connection: the origin is down. */
+  private closeAll(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    return Promise.all(
+      this.listeners.filter((l) => l.server.listening).map((l) => new Promise<void>((resolve) => l.server.close(() => resolve()))),
+    ).then(() => undefined);
+  }
+
+  /** Stops listening (every tier's port) and drops every open connection: the origin is down. */
   async down(): Promise<void> {
     if (this.isDown) return;
     this.isDown = true;
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await this.closeAll();
   }
 
-  /** Listens again on the same port after down(). */
+  /** Listens again on the same ports after down(). */
   async up(): Promise<void> {
     if (!this.isDown) return;
     this.isDown = false;
-    await this.listen(this.port);
+    for (const listener of this.listeners) if (listener.port !== 0) await this.listenOn(listener, listener.port);
   }
 
   close(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    if (this.isDown) return Promise.resolve();
-    return new Promise((resolve) => this.server.close(() => resolve()));
+    return this.closeAll();
   }
 
   async addFault(fault: Fault): Promise<void> {
@@ -177,11 +231,12 @@ export class OriginFront {
     return slot.fault;
   }
 
-  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const recorded: RecordedRequest = { method: req.method ?? "", url: req.url ?? "", headers: { ...req.headers }, at: Date.now(), status: 0 };
+  private async serve(req: IncomingMessage, res: ServerResponse, tier: CallerTier): Promise<void> {
+    const at = Date.now();
+    const recorded: RecordedRequest = { method: req.method ?? "", url: req.url ?? "", headers: { ...req.headers }, at, tier, status: 0 };
     this.requests.push(recorded);
     res.once("finish", () => (recorded.status = res.statusCode));
-    this.ledger.record(this.name, req);
+    this.ledger.record(this.name, req, tier, at);
     const fault = this.takeFault(req.url ?? "/");
     // Merged into whatever the handler writes (writeHead's own headers win on a clash).
     for (const rule of this.headerRules) {

@@ -4,8 +4,14 @@
 // completed in" line), the vCPU milliseconds in each request-log line (`cpu_ms`) and the body
 // bytes the program wrote itself for it (`bytes_out` unless `delivery` is `host`). Pure: the
 // e2e harness (test/e2e/support/limits.ts) gathers the figures, this decides and words them.
+//
+// On two tiers (a POP, its shield, maybe a second POP) every instance has its own log, and one
+// request id spans a POP execution and the shield executions it caused (the POP's id is passed
+// on). Those are separate executions with a limit each, so origin requests are split: by the
+// tier the ledger saw them come from (a POP's requests to the shield are the POP's), then, in
+// the shield tier, by which shield execution of that id was running when each arrived.
 
-import type { BudgetEntry } from "../../scripts/origins/front.js";
+import type { BudgetCall, BudgetEntry, CallerTier } from "../../scripts/origins/front.js";
 import { endpointLines } from "./viceroy-log.js";
 
 /** One execution of the program as Viceroy logged it (`executionLogFilter`, scripts/local-edge.ts). */
@@ -57,14 +63,26 @@ export interface BackendAllowance {
   readonly reason: string;
 }
 
+/** The output of one more instance of a two-tier run: the shield, or a second POP. */
+export interface InstanceLog {
+  /** How the messages name it ("shield", "pop-2"). */
+  readonly name: string;
+  /** The ledger's tier for the origin requests it makes (a second POP is "edge" like the first). */
+  readonly tier: CallerTier;
+  readonly lines: readonly LoggedRequest[];
+  readonly executions: readonly Execution[];
+}
+
 export interface LimitsInput {
   /** The test file, for the messages. */
   readonly file: string;
   readonly limits: CheckedLimits;
-  /** Request-log lines written during the file. */
+  /** Request-log lines written during the file (by the instance clients reach: the POP on two tiers). */
   readonly lines: readonly LoggedRequest[];
-  /** Executions Viceroy started during the file. */
+  /** Executions Viceroy started during the file (the same instance). */
   readonly executions: readonly Execution[];
+  /** Two tiers: the other instances' output (shield, second POP), each checked the same way. */
+  readonly otherInstances?: readonly InstanceLog[];
   /** Origin requests by request id made during the file (`GET /budget?since=`). */
   readonly budget: Readonly<Record<string, BudgetEntry>>;
   /** This file's allowances (none for almost every file). */
@@ -216,8 +234,94 @@ function larger(current: Figure | null, value: number, who: () => string): Figur
 
 const mib = (bytes: number) => `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
 
+/** An instance's log with the name its messages carry ("" for the instance clients reach). */
+interface NamedLog {
+  readonly prefix: string;
+  readonly tier: CallerTier;
+  readonly lines: readonly LoggedRequest[];
+  readonly executions: readonly Execution[];
+}
+
+/** Origin requests counted as one execution's, for the 32-per-execution check. */
+interface BackendGroup {
+  readonly who: string;
+  readonly count: number;
+  /** "assets 3, app 1" */
+  readonly origins: string;
+  /** The request-log lines of the execution(s), for allowances. */
+  readonly lines: readonly LoggedRequest[];
+}
+
+/**
+ * How far an origin request's arrival (the ledger's Date.now(), whole ms) may lie outside the
+ * Viceroy execution that sent it ("handling request" is logged before the guest runs, its wall
+ * time is printed after; µs timestamps against ms ones).
+ */
+const windowSlackMs = 5;
+
+function originsText(calls: readonly BudgetCall[]): string {
+  const by: Record<string, number> = {};
+  for (const c of calls) by[c.origin] = (by[c.origin] ?? 0) + 1;
+  return Object.entries(by).map(([o, n]) => `${o} ${n}`).join(", ");
+}
+
+/**
+ * Splits one request id's origin requests into the executions that made them: the "edge" tier's
+ * (one POP execution, or several requests sharing a client-chosen id, counted together as on one
+ * tier) and, in the "shield" tier, each shield execution paired with a request-log line of that
+ * id, by the time each request arrived. A request that falls in several such executions (the
+ * POP asked the shield twice at once) counts for each of them: a bound, never an undercount; one
+ * in none counts in a group of its own.
+ */
+function backendGroups(id: string, entry: BudgetEntry, logs: readonly NamedLog[], now: number): BackendGroup[] {
+  const calls: readonly BudgetCall[] = entry.calls ?? [];
+  const groups: BackendGroup[] = [];
+  const edgeCalls = calls.filter((c) => c.tier === "edge");
+  const edgeLines = logs.filter((l) => l.tier === "edge").flatMap((l) => l.lines.filter((r) => r.requestId === id).map((r) => ({ r, prefix: l.prefix })));
+  const nameLine = ({ r, prefix }: { r: LoggedRequest; prefix: string }) => `${prefix}${name(r)}`;
+  if (edgeCalls.length > 0 || calls.length === 0) {
+    const count = calls.length === 0 ? entry.count : edgeCalls.length;
+    const origins = calls.length === 0 ? Object.entries(entry.origins).map(([o, n]) => `${o} ${n}`).join(", ") : originsText(edgeCalls);
+    const who =
+      edgeLines.length === 0
+        ? `request id ${id} (no request-log line; first origin request ${entry.first.method} ${entry.first.origin} ${shortUrl(entry.first.url)})`
+        : edgeLines.length === 1
+          ? nameLine(edgeLines[0]!)
+          : `${edgeLines.length} requests sharing request id ${id} (counted together): ${edgeLines.map(nameLine).join("; ")}`;
+    groups.push({ who, count, origins, lines: edgeLines.map((l) => l.r) });
+  }
+  const shieldCalls = calls.filter((c) => c.tier === "shield");
+  if (shieldCalls.length === 0) return groups;
+  const runs: { who: string; line: LoggedRequest; from: number; to: number; calls: BudgetCall[] }[] = [];
+  for (const log of logs.filter((l) => l.tier === "shield")) {
+    for (const [x, line] of pairExecutions(log.executions, log.lines)) {
+      if (!line || line.requestId !== id) continue;
+      const to = x.wallMs === null || Number.isNaN(x.wallMs) ? now : x.startedAt + x.wallMs;
+      runs.push({ who: `${log.prefix}${name(line)} (Viceroy request ${x.viceroyId})`, line, from: x.startedAt - windowSlackMs, to: to + windowSlackMs, calls: [] });
+    }
+  }
+  const unmatched: BudgetCall[] = [];
+  for (const c of shieldCalls) {
+    const during = runs.filter((r) => c.at >= r.from && c.at <= r.to);
+    for (const r of during) r.calls.push(c);
+    if (during.length === 0) unmatched.push(c);
+  }
+  for (const r of runs) {
+    if (r.calls.length > 0) groups.push({ who: r.who, count: r.calls.length, origins: originsText(r.calls), lines: [r.line] });
+  }
+  if (unmatched.length > 0) {
+    groups.push({
+      who: `shield-tier origin requests of request id ${id} during no shield execution of that id (counted together)`,
+      count: unmatched.length,
+      origins: originsText(unmatched),
+      lines: [],
+    });
+  }
+  return groups;
+}
+
 export function checkExecutionLimits(input: LimitsInput): LimitsResult {
-  const { limits, lines, executions, budget, file } = input;
+  const { limits, budget, file } = input;
   const allowances = input.allowances ?? [];
   const failures: string[] = [];
   const warnings: string[] = [];
@@ -225,40 +329,35 @@ export function checkExecutionLimits(input: LimitsInput): LimitsResult {
   let maxWall: Figure | null = null;
   let maxCpu: Figure | null = null;
   let maxHeap: Figure | null = null;
+  const logs: NamedLog[] = [
+    { prefix: "", tier: "edge", lines: input.lines, executions: input.executions },
+    ...(input.otherInstances ?? []).map((o) => ({ prefix: `[${o.name}] `, tier: o.tier, lines: o.lines, executions: o.executions })),
+  ];
 
   const used = new Set<BackendAllowance>();
-  const linesById = new Map<string, LoggedRequest[]>();
-  for (const l of lines) linesById.set(l.requestId, [...(linesById.get(l.requestId) ?? []), l]);
 
-  // 1. Origin requests per request id.
+  // 1. Origin requests per execution: per request id, split by tier (see backendGroups).
   for (const [id, entry] of Object.entries(budget)) {
-    const own = linesById.get(id) ?? [];
-    const origins = Object.entries(entry.origins).map(([o, n]) => `${o} ${n}`).join(", ");
-    const who =
-      id === ""
-        ? "origin requests that carried no X-Request-Id"
-        : own.length === 0
-          ? `request id ${id} (no request-log line; first origin request ${entry.first.method} ${entry.first.origin} ${shortUrl(entry.first.url)})`
-          : own.length === 1
-            ? name(own[0]!)
-            : `${own.length} requests sharing request id ${id} (counted together): ${own.map(name).join("; ")}`;
     if (id === "") {
       // A test's own setup (a PUT straight to an origin) sends none; an edge request always does.
+      const origins = Object.entries(entry.origins).map(([o, n]) => `${o} ${n}`).join(", ");
       const first = `${entry.first.method} ${entry.first.origin} ${shortUrl(entry.first.url)}`;
-      warnings.push(`${file}: ${entry.count} ${who} (${origins}; the first ${first}): not the edge's, or counted against no execution`);
+      warnings.push(`${file}: ${entry.count} origin requests that carried no X-Request-Id (${origins}; the first ${first}): not the edge's, or counted against no execution`);
       continue;
     }
-    maxBackend = larger(maxBackend, entry.count, () => who);
-    if (entry.count <= limits.backendRequests) continue;
-    const allowed = allowanceFor(own, allowances);
-    if (allowed) used.add(allowed);
-    const figure = `${entry.count} origin requests (${origins}), over Fastly's ${limits.backendRequests} per execution`;
-    if (allowed && entry.count <= allowed.upTo) {
-      warnings.push(`${file}: ${who}: ${figure}; allowed up to ${allowed.upTo} for now: ${allowed.reason}`);
-    } else if (allowed) {
-      failures.push(`${who}: ${figure}, and over its allowance of ${allowed.upTo}`);
-    } else {
-      failures.push(`${who}: ${figure}`);
+    for (const group of backendGroups(id, entry, logs, input.now)) {
+      maxBackend = larger(maxBackend, group.count, () => group.who);
+      if (group.count <= limits.backendRequests) continue;
+      const allowed = allowanceFor(group.lines, allowances);
+      if (allowed) used.add(allowed);
+      const figure = `${group.count} origin requests (${group.origins}), over Fastly's ${limits.backendRequests} per execution`;
+      if (allowed && group.count <= allowed.upTo) {
+        warnings.push(`${file}: ${group.who}: ${figure}; allowed up to ${allowed.upTo} for now: ${allowed.reason}`);
+      } else if (allowed) {
+        failures.push(`${group.who}: ${figure}, and over its allowance of ${allowed.upTo}`);
+      } else {
+        failures.push(`${group.who}: ${figure}`);
+      }
     }
   }
 
@@ -270,51 +369,59 @@ export function checkExecutionLimits(input: LimitsInput): LimitsResult {
     );
   }
 
-  // 2. Wall time of each execution.
-  const pairs = pairExecutions(executions, lines);
-  for (const [x, line] of pairs) {
-    const who = () => `${x.method} ${shortUrl(x.uri)} (Viceroy request ${x.viceroyId}${line ? `, request id ${line.requestId}, status ${line.status}` : ", no request-log line"})`;
-    if (x.heapBytes !== null) maxHeap = larger(maxHeap, x.heapBytes, who);
-    if (x.wallMs === null) {
-      const running = input.now - x.startedAt;
-      if (running >= limits.runtimeMs) {
-        failures.push(`${who()}: still running after ${Math.round(running)} ms, over Fastly's ${limits.runtimeMs} ms wall time`);
-      } else {
-        warnings.push(`${file}: ${who()}: not finished when the file ended (${Number.isNaN(running) ? "?" : Math.round(running)} ms so far); its wall time is unchecked`);
+  for (const log of logs) {
+    // 2. Wall time of each execution, paired with a line of its own instance only: the POP and
+    // the shield log the same method, host and URL for one client request.
+    const pairs = pairExecutions(log.executions, log.lines);
+    for (const [x, line] of pairs) {
+      const who = () =>
+        `${log.prefix}${x.method} ${shortUrl(x.uri)} (Viceroy request ${x.viceroyId}${line ? `, request id ${line.requestId}, status ${line.status}` : ", no request-log line"})`;
+      if (x.heapBytes !== null) maxHeap = larger(maxHeap, x.heapBytes, who);
+      if (x.wallMs === null) {
+        const running = input.now - x.startedAt;
+        if (running >= limits.runtimeMs) {
+          failures.push(`${who()}: still running after ${Math.round(running)} ms, over Fastly's ${limits.runtimeMs} ms wall time`);
+        } else {
+          warnings.push(`${file}: ${who()}: not finished when the file ended (${Number.isNaN(running) ? "?" : Math.round(running)} ms so far); its wall time is unchecked`);
+        }
+        continue;
       }
-      continue;
+      if (Number.isNaN(x.wallMs)) {
+        warnings.push(`${file}: ${who()}: Viceroy's wall time could not be read`);
+        continue;
+      }
+      maxWall = larger(maxWall, x.wallMs, who);
+      if (x.wallMs >= limits.runtimeMs) {
+        failures.push(`${who()}: ran ${Math.round(x.wallMs)} ms, not under Fastly's ${limits.runtimeMs} ms wall time`);
+      }
     }
-    if (Number.isNaN(x.wallMs)) {
-      warnings.push(`${file}: ${who()}: Viceroy's wall time could not be read`);
-      continue;
+
+    // 3. vCPU time of each request-log line.
+    for (const l of log.lines) {
+      if (l.cpuMs === null) continue;
+      maxCpu = larger(maxCpu, l.cpuMs, () => `${log.prefix}${name(l)}`);
+      if (l.cpuMs <= limits.cpuMs) continue;
+      const message = `${log.prefix}${name(l)}: used ${l.cpuMs} ms of vCPU, over Fastly's ${limits.cpuMs} ms`;
+      if (input.cpu === "fail") failures.push(message);
+      else warnings.push(`${file}: ${message} (a warning: Viceroy's CPU figures are not production's)`);
     }
-    maxWall = larger(maxWall, x.wallMs, who);
-    if (x.wallMs >= limits.runtimeMs) {
-      failures.push(`${who()}: ran ${Math.round(x.wallMs)} ms, not under Fastly's ${limits.runtimeMs} ms wall time`);
+
+    // 4. Body bytes written through the program: what its vCPU and wall time grow with.
+    for (const l of log.lines) {
+      if (l.delivery === "host" || l.delivery === "handed-off") continue;
+      if (l.bytesOut <= input.writtenBodyBytes) continue;
+      failures.push(
+        `${log.prefix}${name(l)}: wrote ${l.bytesOut} body bytes through the program (${l.delivery}), over the ${input.writtenBodyBytes} an execution may (vCPU per byte, alive until the client has them)`,
+      );
     }
   }
 
-  // 3. vCPU time of each request-log line.
-  for (const l of lines) {
-    if (l.cpuMs === null) continue;
-    maxCpu = larger(maxCpu, l.cpuMs, () => name(l));
-    if (l.cpuMs <= limits.cpuMs) continue;
-    const message = `${name(l)}: used ${l.cpuMs} ms of vCPU, over Fastly's ${limits.cpuMs} ms`;
-    if (input.cpu === "fail") failures.push(message);
-    else warnings.push(`${file}: ${message} (a warning: Viceroy's CPU figures are not production's)`);
-  }
-
-  // 4. Body bytes written through the program: what its vCPU and wall time grow with.
-  for (const l of lines) {
-    if (l.delivery === "host" || l.delivery === "handed-off") continue;
-    if (l.bytesOut <= input.writtenBodyBytes) continue;
-    failures.push(`${name(l)}: wrote ${l.bytesOut} body bytes through the program (${l.delivery}), over the ${input.writtenBodyBytes} an execution may (vCPU per byte, alive until the client has them)`);
-  }
-
+  const executions = logs.reduce((n, l) => n + l.executions.length, 0);
+  const lineCount = logs.reduce((n, l) => n + l.lines.length, 0);
   const fmt = (f: Figure | null, unit: string, limit?: number) =>
     f === null ? "none" : `${Math.round(f.value)}${unit}${limit === undefined ? "" : `/${limit}`} (${f.who})`;
   const summary =
-    `limits ${file}: ${executions.length} executions, ${lines.length} request lines; ` +
+    `limits ${file}: ${executions} executions, ${lineCount} request lines${logs.length > 1 ? ` on ${logs.length} instances` : ""}; ` +
     `max origin requests ${fmt(maxBackend, "", limits.backendRequests)}; ` +
     `max wall ${fmt(maxWall, " ms", limits.runtimeMs)}; ` +
     `max cpu ${fmt(maxCpu, " ms", limits.cpuMs)}; ` +

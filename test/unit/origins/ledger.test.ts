@@ -37,11 +37,47 @@ describe("BackendLedger through the control server", () => {
 
     const all = await budget();
     expect(all.seq).toBe(4);
+    const call = (origin: string) => ({ origin, tier: "edge", at: expect.any(Number) });
     expect(all.requests).toEqual({
-      r1: { count: 3, origins: { app: 1, assets: 2 }, first: { origin: "app", method: "GET", url: "/page" } },
-      "": { count: 1, origins: { app: 1 }, first: { origin: "app", method: "GET", url: "/none" } },
+      r1: { count: 3, origins: { app: 1, assets: 2 }, first: { origin: "app", method: "GET", url: "/page" }, calls: [call("app"), call("assets"), call("assets")] },
+      "": { count: 1, origins: { app: 1 }, first: { origin: "app", method: "GET", url: "/none" }, calls: [call("app")] },
     });
-    expect((await budget(mark)).requests.r1).toEqual({ count: 2, origins: { assets: 2 }, first: { origin: "assets", method: "GET", url: "/seg/0" } });
+    expect((await budget(mark)).requests.r1).toEqual({
+      count: 2,
+      origins: { assets: 2 },
+      first: { origin: "assets", method: "GET", url: "/seg/0" },
+      calls: [call("assets"), call("assets")],
+    });
     expect((await budget(all.seq)).requests).toEqual({});
+  });
+});
+
+describe("an origin's shield-tier port", () => {
+  it("records which tier each request came in from, in the recorder and the ledger, with one set of faults", async () => {
+    const ledger = new BackendLedger();
+    const assets = new OriginFront("assets", (_req, res) => void res.end("ok"), ledger);
+    const edgePort = await assets.listen(0);
+    const { port: shieldPort } = await assets.listenTier("shield");
+    servers.push({ close: () => void assets.close() });
+    expect(shieldPort).not.toBe(edgePort);
+
+    const before = Date.now();
+    await fetch(`http://127.0.0.1:${edgePort}/a`, { headers: { "x-request-id": "r2" } });
+    await fetch(`http://127.0.0.1:${shieldPort}/a`, { headers: { "x-request-id": "r2" } });
+    expect(assets.requests.map((r) => r.tier)).toEqual(["edge", "shield"]);
+    const calls = ledger.report().requests.r2!.calls;
+    expect(calls.map((c) => c.tier)).toEqual(["edge", "shield"]);
+    expect(calls.every((c) => c.at >= before && c.at <= Date.now())).toBe(true);
+
+    // A fault is the origin's, whichever tier asks.
+    await assets.addFault({ mode: "status", status: 503 });
+    expect((await fetch(`http://127.0.0.1:${shieldPort}/b`)).status).toBe(503);
+    // Down means down on every port, and up again on the same ones.
+    await assets.addFault({ mode: "down" });
+    await expect(fetch(`http://127.0.0.1:${shieldPort}/c`)).rejects.toThrow();
+    await expect(fetch(`http://127.0.0.1:${edgePort}/c`)).rejects.toThrow();
+    await assets.clearFaults();
+    expect((await fetch(`http://127.0.0.1:${shieldPort}/d`)).status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${edgePort}/d`)).status).toBe(200);
   });
 });

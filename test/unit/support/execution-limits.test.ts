@@ -36,6 +36,7 @@ const entry = (count: number, origin = "assets", url = "/x"): BudgetEntry => ({
   count,
   origins: { [origin]: count },
   first: { origin, method: "GET", url },
+  calls: Array.from({ length: count }, () => ({ origin, tier: "edge" as const, at: t0 })),
 });
 
 function input(overrides: Partial<LimitsInput> = {}): LimitsInput {
@@ -128,7 +129,8 @@ describe("checkExecutionLimits", () => {
   });
 
   it("fails a request with 33 origin requests, naming method, URL, request id and figure", () => {
-    const result = checkExecutionLimits(input({ budget: { "id-2": { count: 33, origins: { assets: 30, app: 3 }, first: { origin: "assets", method: "GET", url: "/x" } } } }));
+    const calls = [...entry(30).calls, ...entry(3, "app").calls];
+    const result = checkExecutionLimits(input({ budget: { "id-2": { count: 33, origins: { assets: 30, app: 3 }, first: { origin: "assets", method: "GET", url: "/x" }, calls } } }));
     expect(result.failures).toEqual([
       "GET cdn.changelog.com/uploads/a.mp3 (request id id-2, status 200): 33 origin requests (assets 30, app 3), over Fastly's 32 per execution",
     ]);
@@ -231,6 +233,101 @@ describe("checkExecutionLimits", () => {
     expect(result.failures).toEqual([
       "GET cdn.changelog.com/uploads/big.mp3 (request id big, status 200): wrote 1025 body bytes through the program (complete), over the 1024 an execution may (vCPU per byte, alive until the client has them)",
       "GET cdn.changelog.com/uploads/big.mp3 (request id cut, status 200): wrote 5000 body bytes through the program (client-gone), over the 1024 an execution may (vCPU per byte, alive until the client has them)",
+    ]);
+  });
+});
+
+describe("checkExecutionLimits on two tiers", () => {
+  // One client request at the POP (id "c-1") made 20 requests to the shield; each of those was a
+  // shield execution with the same id, which made its own origin requests.
+  const shieldOut = (runs: { id: number; from: number; took: number }[]) =>
+    runs
+      .flatMap(({ id, from, took }) => {
+        const at = (ms: number) => new Date(t0 + from + ms).toISOString().replace("Z", "123Z");
+        return [
+          `${at(0)}  INFO request{id=${id}}: handling request GET http://cdn.changelog.com/uploads/a.mp3`,
+          `${at(took)}  INFO request{id=${id}}: request completed in ${took}ms`,
+          requestLine("c-1", "/uploads/a.mp3", 4, "cdn.changelog.com"),
+        ];
+      })
+      .join("\n");
+  const popOut = [...viceroyLines(1, "GET", "http://cdn.changelog.com/uploads/a.mp3", "900ms"), requestLine("c-1", "/uploads/a.mp3", 9, "cdn.changelog.com")].join("\n");
+  const calls = (tier: "edge" | "shield", origin: string, ats: number[]) => ats.map((at) => ({ origin, tier, at: t0 + at }));
+  const budgetOf = (all: { origin: string; tier: "edge" | "shield"; at: number }[]): BudgetEntry => ({
+    count: all.length,
+    origins: Object.fromEntries([...new Set(all.map((c) => c.origin))].map((o) => [o, all.filter((c) => c.origin === o).length])),
+    first: { origin: all[0]!.origin, method: "GET", url: "/x" },
+    calls: all,
+  });
+  const twoTier = (shieldRuns: { id: number; from: number; took: number }[], all: { origin: string; tier: "edge" | "shield"; at: number }[]) => {
+    const shield = shieldOut(shieldRuns);
+    return input({
+      lines: loggedRequests(popOut, "requests"),
+      executions: viceroyExecutions(popOut),
+      otherInstances: [{ name: "shield", tier: "shield", lines: loggedRequests(shield, "requests"), executions: viceroyExecutions(shield) }],
+      budget: { "c-1": budgetOf(all) },
+    });
+  };
+
+  it("counts a POP's requests to the shield and each shield execution's origin requests apart", () => {
+    // 20 shield requests from the POP; 20 shield executions, 100 ms apart, 2 assets requests each:
+    // 60 under one id, but no execution over 32.
+    const runs = Array.from({ length: 20 }, (_, i) => ({ id: 10 + i, from: i * 100, took: 50 }));
+    const result = checkExecutionLimits(
+      twoTier(runs, [...calls("edge", "shield", runs.map((r) => r.from)), ...runs.flatMap((r) => calls("shield", "assets", [r.from + 10, r.from + 20]))]),
+    );
+    expect(result.failures).toEqual([]);
+    expect(result.max.backendRequests).toEqual({ value: 20, who: "GET cdn.changelog.com/uploads/a.mp3 (request id c-1, status 200)" });
+    expect(result.summary).toContain("21 executions, 21 request lines on 2 instances");
+  });
+
+  it("fails the POP execution over 32 requests, shield ones included", () => {
+    const runs = [{ id: 10, from: 0, took: 50 }];
+    const result = checkExecutionLimits(twoTier(runs, [...calls("edge", "shield", Array(30).fill(0)), ...calls("edge", "app", [1, 2, 3])]));
+    expect(result.failures).toEqual(["GET cdn.changelog.com/uploads/a.mp3 (request id c-1, status 200): 33 origin requests (shield 30, app 3), over Fastly's 32 per execution"]);
+  });
+
+  it("fails the one shield execution that made 33 origin requests, named as the shield's", () => {
+    const runs = [
+      { id: 10, from: 0, took: 50 },
+      { id: 11, from: 100, took: 400 },
+    ];
+    const result = checkExecutionLimits(twoTier(runs, [...calls("edge", "shield", [0, 100]), ...calls("shield", "assets", [10, ...Array.from({ length: 33 }, (_, i) => 110 + i * 10)])]));
+    expect(result.failures).toEqual([
+      "[shield] GET cdn.changelog.com/uploads/a.mp3 (request id c-1, status 200) (Viceroy request 11): 33 origin requests (assets 33), over Fastly's 32 per execution",
+    ]);
+  });
+
+  it("counts a request that arrived while two shield executions of the id ran for both, and one during none on its own", () => {
+    const runs = [
+      { id: 10, from: 0, took: 1000 },
+      { id: 11, from: 0, took: 1000 },
+    ];
+    const overlapping = checkExecutionLimits(twoTier(runs, [...calls("edge", "shield", [0, 0]), ...calls("shield", "assets", Array.from({ length: 33 }, (_, i) => 10 + i))]));
+    expect(overlapping.failures).toHaveLength(2);
+    const stray = checkExecutionLimits(twoTier(runs, [...calls("edge", "shield", [0, 0]), ...calls("shield", "assets", Array.from({ length: 33 }, (_, i) => 5000 + i))]));
+    expect(stray.failures).toEqual([
+      "shield-tier origin requests of request id c-1 during no shield execution of that id (counted together): 33 origin requests (assets 33), over Fastly's 32 per execution",
+    ]);
+  });
+
+  it("pairs executions with lines of their own instance: wall time and written bytes are checked on both logs", () => {
+    const shield = [
+      "2026-05-09T07:40:00.000123Z  INFO request{id=4}: handling request GET http://cdn.changelog.com/uploads/a.mp3",
+      "2026-05-09T07:42:00.000123Z  INFO request{id=4}: request completed in 120s",
+      `requests :: ${JSON.stringify({ request_id: "c-1", method: "GET", host: "cdn.changelog.com", url: "/uploads/a.mp3", status: 206, cpu_ms: 3, bytes_out: 2048, delivery: "segments", tier: "shield" })}`,
+    ].join("\n");
+    const result = checkExecutionLimits(
+      input({
+        lines: loggedRequests(popOut, "requests"),
+        executions: viceroyExecutions(popOut),
+        otherInstances: [{ name: "shield", tier: "shield", lines: loggedRequests(shield, "requests"), executions: viceroyExecutions(shield) }],
+        budget: {},
+      }),
+    );
+    expect(result.failures).toEqual([
+      "[shield] GET http://cdn.changelog.com/uploads/a.mp3 (Viceroy request 4, request id c-1, status 206): ran 120000 ms, not under Fastly's 120000 ms wall time",
+      "[shield] GET cdn.changelog.com/uploads/a.mp3 (request id c-1, status 206): wrote 2048 body bytes through the program (segments), over the 1024 an execution may (vCPU per byte, alive until the client has them)",
     ]);
   });
 });
