@@ -36,4 +36,27 @@ describe("fastly.toml", () => {
     expect(rewritten.local_server.backends.app.first_byte_timeout_ms).toBe(2000);
     expect(rewritten.local_server.backends.app.between_bytes_timeout_ms).toBe(origins.app.betweenBytesTimeout);
   });
+
+  it("is its own shield by default: every shielding site is \"local\", and the shield token is a secret", () => {
+    const sites = manifest.local_server.shielding_sites;
+    expect(Object.keys(sites).length).toBeGreaterThan(0);
+    for (const site of Object.values(sites)) expect(site).toBe("local");
+    const rewritten = parse(localManifest({ app: 1, assets: 2, feeds: 3, nightly: 4, control: 5 })) as any;
+    expect(rewritten.local_server.shielding_sites).toEqual(sites);
+    expect(manifest.local_server.secret_stores.edge_secrets).toContainEqual({ key: "shield_token", env: "SHIELD_TOKEN" });
+  });
+
+  it("points the POP tier's shielding sites at the shield instance, in the one table form Viceroy accepts", () => {
+    const ports = { app: 1, assets: 2, feeds: 3, nightly: 4, control: 5 };
+    const pop = parse(localManifest(ports, {}, { url: "http://127.0.0.1:7705" })) as any;
+    // viceroy-lib 0.22.0 src/shielding_site.rs: a table of exactly these two string keys.
+    for (const name of Object.keys(manifest.local_server.shielding_sites)) {
+      expect(pop.local_server.shielding_sites[name]).toEqual({ encrypted: "http://127.0.0.1:7705", unencrypted: "http://127.0.0.1:7705" });
+    }
+    expect(pop.local_server.shielding_sites["iad-va-us"]).toBeDefined();
+    // Everything else is the shield's manifest: same backends, secrets, geolocation.
+    const shield = parse(localManifest(ports)) as any;
+    expect({ ...pop.local_server, shielding_sites: null }).toEqual({ ...shield.local_server, shielding_sites: null });
+    expect(() => localManifest(ports, {}, { url: "https://127.0.0.1:7705/x" })).toThrow(/http:\/\/host:port/);
+  });
 });
