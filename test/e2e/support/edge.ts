@@ -19,6 +19,8 @@ export interface EdgeRequestOptions {
   readonly body?: string | Buffer;
   /** Source address on loopback (127.0.0.x): selects a local geolocation entry. */
   readonly from?: string;
+  /** Another instance to send it to (two tiers: `edge().otherPop.base`); the edge's base if unset. */
+  readonly base?: string;
 }
 
 export function edge(): ReturnType<typeof inject<"edge">> {
@@ -27,7 +29,7 @@ export function edge(): ReturnType<typeof inject<"edge">> {
 
 /** Sends one request to the edge; `host` defaults to changelog.com. */
 export function send(path: string, options: EdgeRequestOptions = {}): Promise<EdgeResponse> {
-  const base = new URL(edge().base);
+  const base = new URL(options.base ?? edge().base);
   return new Promise((resolve, reject) => {
     const req = httpRequest(
       {

@@ -11,7 +11,9 @@
 //     design's bound on what a body costs in vCPU and wall time, enforced where Viceroy's own
 //     vCPU figure cannot be.
 // A file that breaks one fails in its afterAll, naming each offending request; every file prints
-// one summary line of its maximum figures.
+// one summary line of its maximum figures. On two tiers every instance's log is read (the POP's,
+// the shield's, the second POP's), and the ledger's origin requests, those to the "shield"
+// origin included, are split into the executions that made them (execution-limits.ts).
 
 import { readFileSync } from "node:fs";
 import { relative } from "node:path";
@@ -26,6 +28,7 @@ import {
   loggedRequests,
   viceroyExecutions,
   type BackendAllowance,
+  type InstanceLog,
 } from "../../support/execution-limits.js";
 import { edge, originBudget } from "./edge.js";
 
@@ -47,23 +50,38 @@ export const cpuCheck: "fail" | "warn" = "warn";
 /** How long the check waits for executions still running (waitUntil work) at the file's end. */
 const settleMs = 30_000;
 
-let logFrom = 0;
+/** Every instance's log: the one tests talk to first, then (two tiers) the shield and the second POP. */
+function instanceLogs(): { name: string; tier: InstanceLog["tier"]; path: string }[] {
+  const { logPath, shield, otherPop } = edge();
+  return [
+    { name: "pop", tier: "edge" as const, path: logPath },
+    ...(shield ? [{ name: "shield", tier: "shield" as const, path: shield.logPath }] : []),
+    ...(otherPop ? [{ name: "pop-2", tier: "edge" as const, path: otherPop.logPath }] : []),
+  ];
+}
+
+let logFrom = new Map<string, number>();
 let budgetFrom = 0;
 
 beforeAll(async () => {
-  logFrom = readFileSync(edge().logPath).length;
+  logFrom = new Map(instanceLogs().map((l) => [l.path, readFileSync(l.path).length]));
   budgetFrom = (await originBudget()).seq;
 });
 
 afterAll(async (suite) => {
   const file = relative(projectRoot, suite.file.filepath);
-  const output = await settledOutput();
-  const executions = viceroyExecutions(output);
+  const [main, ...others] = await settledOutputs();
   const result = checkExecutionLimits({
     file,
     limits: computeLimits,
-    lines: loggedRequests(output, requestEndpoint.name),
-    executions,
+    lines: loggedRequests(main!.output, requestEndpoint.name),
+    executions: viceroyExecutions(main!.output),
+    otherInstances: others.map((o) => ({
+      name: o.name,
+      tier: o.tier,
+      lines: loggedRequests(o.output, requestEndpoint.name),
+      executions: viceroyExecutions(o.output),
+    })),
     budget: (await originBudget(budgetFrom)).requests,
     allowances: backendRequestAllowances[file] ?? [],
     cpu: cpuCheck,
@@ -75,13 +93,16 @@ afterAll(async (suite) => {
   if (result.failures.length > 0) throw new Error(limitsFailure(file, result.failures));
 }, settleMs + 30_000);
 
-/** Viceroy's output since the file began, once every execution it started has finished (or settleMs). */
-async function settledOutput(): Promise<string> {
+/**
+ * Each instance's output since the file began, once every execution any of them started has
+ * finished (or settleMs): a POP's execution may wait for the shield's.
+ */
+async function settledOutputs(): Promise<{ name: string; tier: InstanceLog["tier"]; output: string }[]> {
   const deadline = Date.now() + settleMs;
   for (;;) {
-    const output = readFileSync(edge().logPath).subarray(logFrom).toString("utf8");
-    const running = viceroyExecutions(output).some((x) => x.wallMs === null);
-    if (!running || Date.now() > deadline) return output;
+    const outputs = instanceLogs().map((l) => ({ ...l, output: readFileSync(l.path).subarray(logFrom.get(l.path) ?? 0).toString("utf8") }));
+    const running = outputs.some((o) => viceroyExecutions(o.output).some((x) => x.wallMs === null));
+    if (!running || Date.now() > deadline) return outputs;
     await new Promise((r) => setTimeout(r, 100));
   }
 }
