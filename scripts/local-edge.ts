@@ -134,6 +134,11 @@ export async function startLocalEdge(options: {
     child.stdout!.resume();
     child.stderr!.resume();
   }
+  // Viceroy must not outlive this process, however it ends: Miniflare's exit hook (the local
+  // R2) exits on SIGINT/SIGTERM before an async stop() has run, and an orphan keeps its port.
+  const killOnExit = () => child.kill("SIGTERM");
+  process.once("exit", killOnExit);
+  child.once("exit", () => process.off("exit", killOnExit));
   const base = `http://${options.addr}`;
   await waitUntilServing(base, child);
   return {
