@@ -5,7 +5,7 @@
 import { hitForPassSeconds, type CacheTimes } from "../config/cache-times.js";
 import { parseContentRange } from "../http/range.js";
 import { storePolicy } from "./policy.js";
-import { objectVersion, segmentBytes, segmentRange } from "./segments.js";
+import { objectVersion, segmentRange } from "./segments.js";
 
 /** Origin headers that describe the representation and are sent with every part of it. */
 export const representationHeaders = [
@@ -25,7 +25,7 @@ export interface StoredObject {
   readonly lastModified: string | null;
   /** Which version its segments are keyed under (see objectVersion). */
   readonly version: string;
-  /** The size its segments are cut at (segmentBytes when first stored). */
+  /** The size its segments are cut at (src/cache/tiers.ts, segmentSizeFor, when first stored). */
   readonly segment: number;
   /** The representation headers present at the origin, lower-case names. */
   readonly headers: Readonly<Record<string, string>>;
@@ -116,7 +116,7 @@ function pick(headers: Headers, names: readonly string[]): Record<string, string
  * §15.3.7 206, §15.5.17 416, or a 200 from an origin that ignored Range). Storability follows the edge's cache policy for the assets origin, judged as for the whole
  * representation.
  */
-export function readSegmentAnswer(status: number, headers: Headers, asked: number | "whole", segment = segmentBytes): SegmentAnswer {
+export function readSegmentAnswer(status: number, headers: Headers, asked: number | "whole", segment: number): SegmentAnswer {
   if (status === 206 || status === 200 || status === 416) {
     const policy = storePolicy("assets", 200, headers);
     if (!policy.store) return { kind: "pass", reason: policy.reason };

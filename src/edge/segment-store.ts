@@ -298,7 +298,8 @@ export async function openSegment(
   closeNow(entry);
   if (response.status === 206 || response.status === 200 || response.status === 416) {
     await response.body?.cancel();
-    const read = readSegmentAnswer(response.status, response.headers, index);
+    // Read at the size this request was cut at: the new version is learnt with the same segments.
+    const read = readSegmentAnswer(response.status, response.headers, index, object.segment);
     if (read.kind === "object" && read.object.version !== object.version) throw new VersionChanged(read.object);
     throw new SegmentUnavailable(`segment ${index}: unusable ${response.status} (${response.headers.get("content-range") ?? "no Content-Range"})`);
   }

@@ -12,6 +12,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { readSegmentAnswer } from "../../../src/cache/asset-object.js";
+import { segmentBytes } from "../../../src/cache/segments.js";
 import { freshnessOf, retention, storePolicy } from "../../../src/cache/policy.js";
 import { cacheTimes, stalenessBound, type CacheTimes } from "../../../src/config/cache-times.js";
 
@@ -40,7 +41,7 @@ describe("the configured intervals", () => {
     const feed = new Headers({ "content-type": "application/xml", "content-length": "10", etag: '"f1"' });
     expect(storePolicy("feeds", 200, feed)).toMatchObject({ store: true, times: cacheTimes.feeds });
     const segment = new Headers({ "content-range": "bytes 0-2097151/5000000", etag: '"m1"', "content-type": "audio/mpeg" });
-    const read = readSegmentAnswer(206, segment, 0);
+    const read = readSegmentAnswer(206, segment, 0, segmentBytes);
     expect(read.kind === "object" && read.object.times).toEqual(cacheTimes.assets);
   });
 });
