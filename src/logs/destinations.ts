@@ -4,7 +4,8 @@
 // a feed line. Requests relayed by another Fastly node (`Fastly-FF`) were already counted by the
 // node the client reached, so they get neither (spec "Logs shipped to S3"); so do requests a POP
 // of this service sends the shield (`fromPop`, proven by the shield token, src/edge/shield.ts):
-// the POP that answered the listener writes the download's line, once.
+// the POP that answered the listener writes the download's line, once. A PURGE is an operator
+// clearing the cache, not a listener: it gets its request line only.
 
 import { episodeEndpoints, feedEndpoint, requestEndpoint, type LogEndpoint } from "../config/log-endpoints.js";
 import type { EdgeRequest } from "../edge-request.js";
@@ -18,8 +19,8 @@ export interface LogDestinations {
 
 const uploadsPrefix = "/uploads/";
 
-export function destinationsFor(req: Pick<EdgeRequest, "site" | "path" | "headers">, fromPop = false): LogDestinations {
-  const counted = !fromPop && !req.headers.has("fastly-ff");
+export function destinationsFor(req: Pick<EdgeRequest, "method" | "site" | "path" | "headers">, fromPop = false): LogDestinations {
+  const counted = !fromPop && !req.headers.has("fastly-ff") && req.method !== "PURGE";
   return {
     episode: counted && req.site === "assets" ? episodeEndpointFor(req.path) : null,
     feed: counted && req.site === "app" && feedPathFor(req.path) !== null ? feedEndpoint : null,

@@ -238,6 +238,15 @@ describe("episode downloads: the line format", () => {
     expect(log.lines().filter((l) => l.message.includes(agent))).toHaveLength(1);
   });
 
+  it("no episode line for a PURGE of an episode (an operator, not a listener), but a request line", async () => {
+    const agent = uniqueAgent("purge");
+    const res = await send(mp3s.small.path, { host: assets, method: "PURGE", headers: { "user-agent": agent, "purge-token": edge().purgeToken } });
+    expect(res.status).toBe(200);
+    const [line] = await log.waitFor((l) => l.endpoint === "requests" && JSON.parse(l.message).user_agent === agent);
+    expect(JSON.parse(line!.message)).toMatchObject({ method: "PURGE", status: 200 });
+    expect(log.lines().filter((l) => l.message.includes(agent))).toHaveLength(1);
+  });
+
   it("assets outside a podcast's uploads get no episode line", async () => {
     const agent = uniqueAgent("cover");
     await send("/uploads/covers/the-changelog-original.png", { host: assets, headers: { "user-agent": agent } });

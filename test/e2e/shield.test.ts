@@ -121,7 +121,7 @@ describe.skipIf(edge().tiers !== 2)("two tiers: a POP fills through the shield (
     expect(await originRequests("assets")).toEqual([]);
   });
 
-  it("(d) one episode line per client request, written by the POP; the shield writes only its request-log lines, marked tier shield", async () => {
+  it("(d) one episode line per client request, written by the POP; the shield writes only its request-log lines, marked relayed", async () => {
     const mp3 = mp3s.spareC;
     const endpoint = episodeEndpoints.get(mp3.path.split("/")[2]!)!.name;
     await cold(assets, mp3.path);
@@ -135,7 +135,7 @@ describe.skipIf(edge().tiers !== 2)("two tiers: a POP fills through the shield (
     const id = requestIdOf(res);
     // The POP's request-log line is written once its answer is out; the shield's came before.
     const [popLine] = await popLog.waitFor((l) => l.endpoint === "requests" && JSON.parse(l.message).request_id === id);
-    expect(JSON.parse(popLine!.message)).not.toHaveProperty("tier", "shield");
+    expect(JSON.parse(popLine!.message)).toMatchObject({ relayed: false });
     const episodes = popLog.lines().filter((l) => l.endpoint.startsWith("episodes-") && l.message.includes(agent));
     expect(episodes.map((l) => l.endpoint)).toEqual([endpoint]);
 
@@ -144,7 +144,8 @@ describe.skipIf(edge().tiers !== 2)("two tiers: a POP fills through the shield (
     );
     // One line per request the POP sent the shield for this download.
     expect(shieldRequests).toHaveLength(madeFor(await originRequests("shield"), res).length);
-    for (const line of shieldRequests) expect(line.tier).toBe("shield");
+    // `relayed`: the request came from a POP of this service (its shield token), not a listener.
+    for (const line of shieldRequests) expect(line.relayed).toBe(true);
     expect(shieldLog.lines().filter((l) => l.endpoint !== "requests")).toEqual([]);
   });
 

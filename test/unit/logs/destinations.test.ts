@@ -59,6 +59,12 @@ describe("log destinations", () => {
     expect(names("https://changelog.com/podcast/feed", { "fastly-ff": "x" }).feed).toBeNull();
   });
 
+  it("a PURGE of an episode or a feed is no download and no subscriber poll: only its request line", () => {
+    for (const url of ["https://cdn.changelog.com/uploads/podcast/1/x.mp3", "https://changelog.com/podcast/feed"]) {
+      expect(destinationsFor(edgeRequest(url, { method: "PURGE" })), url).toMatchObject({ episode: null, feed: null, request: requestEndpoint });
+    }
+  });
+
   it("a request a POP of this service sent the shield gets only its request line; the POP counts it", () => {
     const atShield = (url: string) => destinationsFor(edgeRequest(url), true);
     expect(atShield("https://cdn.changelog.com/uploads/podcast/1/x.mp3")).toMatchObject({ episode: null, feed: null, request: requestEndpoint });
