@@ -27,6 +27,8 @@ export interface ShieldRouteQuestion {
   readonly pass: boolean;
   /** An earlier request of this execution could not reach the shield. */
   readonly shieldDown: boolean;
+  /** This request came from a POP of this service (its shield token). */
+  readonly fromPop: boolean;
 }
 
 /**
@@ -36,6 +38,10 @@ export interface ShieldRouteQuestion {
  * was unhealthy: a listener is served either way.
  */
 export function goesThroughShield(q: ShieldRouteQuestion): boolean {
+  // A request a POP already sent through the shield is never sent on again, even where the
+  // platform says this is not the shield (Fastly may route shield traffic to a neighbouring
+  // POP): one hop at most, never a loop.
+  if (q.fromPop) return false;
   if (q.role !== "edge" || q.pass || q.shieldDown) return false;
   if (q.method !== "GET" && q.method !== "HEAD") return false;
   return shieldedOrigins[q.origin];

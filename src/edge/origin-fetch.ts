@@ -43,7 +43,7 @@ export interface OriginFetchOptions {
 
 /** Whether this execution's next request to `origin` would go through the shield. */
 export function throughShield(ctx: RequestContext, origin: ToOrigin["origin"], method = "GET", pass = false): boolean {
-  return goesThroughShield({ role: ctx.tier.role, origin, method, pass, shieldDown: ctx.tier.shieldDown });
+  return goesThroughShield({ role: ctx.tier.role, origin, method, pass, shieldDown: ctx.tier.shieldDown, fromPop: ctx.tier.fromPop });
 }
 
 export async function fetchFromOrigin(

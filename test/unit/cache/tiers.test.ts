@@ -9,7 +9,7 @@ import { originNames } from "../../../src/config/origins.js";
 import { shieldedOrigins } from "../../../src/config/shielding.js";
 
 const ask = (q: Partial<ShieldRouteQuestion>): boolean =>
-  goesThroughShield({ role: "edge", origin: "assets", method: "GET", pass: false, shieldDown: false, ...q });
+  goesThroughShield({ role: "edge", origin: "assets", method: "GET", pass: false, shieldDown: false, fromPop: false, ...q });
 
 describe("which origin requests go through the shield", () => {
   it("a POP sends cacheable GETs and HEADs for shielded origins through the shield", () => {
@@ -22,6 +22,11 @@ describe("which origin requests go through the shield", () => {
   it("the shield itself, and an edge without a usable shield, go to the origins", () => {
     expect(ask({ role: "shield" })).toBe(false);
     expect(ask({ role: "single" })).toBe(false);
+  });
+
+  it("a request that came from a POP is never sent through a shield again, wherever it landed", () => {
+    expect(ask({ fromPop: true })).toBe(false);
+    expect(ask({ fromPop: true, role: "shield" })).toBe(false);
   });
 
   it("passes, other methods, and requests after the shield was unreachable go to the origin", () => {
