@@ -15,11 +15,18 @@
 //   cache, so here every one reaches the origin);
 // - `written`: one request per segment of the plan not stored yet.
 // Revalidation, retries, repairs and concurrent clients are not modelled.
+//
+// On two tiers (docs/caching.md "Two tiers", `PlannedTiers`) the same model runs twice: a POP
+// cuts the object at `segmentSizeFor(true)` (1 MiB) and each of its origin requests is a request
+// to the shield, which is itself a PlannedObject at `segmentSizeFor(false)` (2 MiB) fed exactly
+// those requests (a segment's Range, or a GET without one for the whole object); the shield's
+// origin requests are R2's. Each request to the shield is one shield execution.
 
 import type { StoredObject } from "../../src/cache/asset-object.js";
 import { deliveryFor, writtenBodyBytes, type ContentAnswer } from "../../src/cache/asset-delivery.js";
-import { planLength, segmentBytes, segmentIndexOf, segmentsOf } from "../../src/cache/segments.js";
+import { planLength, segmentBytes, segmentIndexOf, segmentRange, segmentsOf } from "../../src/cache/segments.js";
 import { cacheTimes } from "../../src/config/cache-times.js";
+import { segmentSizeFor } from "../../src/cache/tiers.js";
 import { answerAsset } from "../../src/http/asset-answer.js";
 import { parseContentRange, parseRangeHeader } from "../../src/http/range.js";
 
@@ -30,6 +37,8 @@ export interface PlannedAnswer {
   readonly bytes: number;
   /** Origin requests this one request makes. */
   readonly originRequests: number;
+  /** Those requests' headers, in order: a segment's `range`, or none for the whole object. */
+  readonly sent: readonly Readonly<Record<string, string>>[];
   readonly delivery: "empty" | "written" | "whole" | "other";
 }
 
@@ -55,39 +64,51 @@ export class PlannedObject {
 
   get(headers: Record<string, string> = {}, method: "GET" | "HEAD" = "GET"): PlannedAnswer {
     const request = new Headers(headers);
-    let originRequests = 0;
+    const sent: Record<string, string>[] = [];
+    // What src/edge/assets.ts sends: the whole object without Range, or one segment's Range
+    // (segment-store.ts segmentRangeHeader: cut at `segment` with no end known yet).
+    const whole = () => sent.push({});
+    const segment = (index: number, known: boolean) => {
+      const range = segmentRange(index, known ? this.size : Number.MAX_SAFE_INTEGER, this.object.segment);
+      sent.push({ range: `bytes=${range.start}-${range.end}` });
+    };
+    const answer = (a: Omit<PlannedAnswer, "originRequests" | "sent">): PlannedAnswer => ({ ...a, originRequests: sent.length, sent });
     if (!this.known && method === "GET" && !request.has("range")) {
       this.known = true;
+      whole();
       const small = this.size > 0 && this.size <= writtenBodyBytes && this.size <= this.object.segment;
-      if (!small) return { status: 200, contentRange: null, bytes: this.size, originRequests: 1, delivery: "whole" };
+      if (!small) return answer({ status: 200, contentRange: null, bytes: this.size, delivery: "whole" });
       this.stored.add(0);
-      return { status: 200, contentRange: null, bytes: this.size, originRequests: 1, delivery: "written" };
+      return answer({ status: 200, contentRange: null, bytes: this.size, delivery: "written" });
     }
     if (!this.known) {
       // The object's metadata comes with the segment the answer starts in.
-      originRequests += 1;
-      this.known = true;
       const want = firstWantedSegment(request, method, this.object.segment);
+      segment(want, false);
+      this.known = true;
       if (want * this.object.segment < this.size) this.stored.add(want);
     }
     const boundary = () => "bench";
     const asked = answerAsset(method, request, this.object, boundary);
-    if (asked.kind !== "content") return { status: asked.status, contentRange: null, bytes: 0, originRequests, delivery: "other" };
-    const whole = () => {
+    if (asked.kind !== "content") return answer({ status: asked.status, contentRange: null, bytes: 0, delivery: "other" });
+    const wholeAnswer = () => {
       const without = new Headers(request);
       without.delete("range");
       return answerAsset(method, without, this.object, boundary) as ContentAnswer;
     };
-    const delivery = deliveryFor(asked, this.object, whole);
-    if (delivery.kind === "whole") return { status: 200, contentRange: null, bytes: this.size, originRequests: originRequests + 1, delivery: "whole" };
+    const delivery = deliveryFor(asked, this.object, wholeAnswer);
+    if (delivery.kind === "whole") {
+      whole();
+      return answer({ status: 200, contentRange: null, bytes: this.size, delivery: "whole" });
+    }
     const contentRange = delivery.answer.headers["content-range"] ?? null;
-    if (delivery.kind === "empty") return { status: delivery.answer.status, contentRange, bytes: 0, originRequests, delivery: "empty" };
+    if (delivery.kind === "empty") return answer({ status: delivery.answer.status, contentRange, bytes: 0, delivery: "empty" });
     for (const index of segmentsOf(delivery.plan)) {
       if (this.stored.has(index)) continue;
       this.stored.add(index);
-      originRequests += 1;
+      segment(index, true);
     }
-    return { status: delivery.answer.status, contentRange, bytes: planLength(delivery.plan), originRequests, delivery: "written" };
+    return answer({ status: delivery.answer.status, contentRange, bytes: planLength(delivery.plan), delivery: "written" });
   }
 }
 
@@ -131,13 +152,89 @@ export function plannedOpenRange(size: number): PlannedTotals {
  */
 export function plannedPlayer(size: number): PlannedTotals {
   const object = new PlannedObject(size);
-  const answers: PlannedAnswer[] = [];
+  return totals(playerReads(size, (headers) => object.get(headers)));
+}
+
+/** The answers a player gets reading `size` bytes by open ranges from `get`. */
+function playerReads<T extends { status: number; contentRange: string | null }>(size: number, get: (headers: Record<string, string>) => T): T[] {
+  const answers: T[] = [];
   for (let next = 0; next < size; ) {
-    const answer = object.get({ range: `bytes=${next}-` });
+    const answer = get({ range: `bytes=${next}-` });
     answers.push(answer);
     const range = parseContentRange(answer.contentRange)?.range;
     if (answer.status !== 206 || !range) throw new Error(`planned player: ${answer.status} at ${next}`);
     next = range.end + 1;
   }
-  return totals(answers);
+  return answers;
+}
+
+// ---- two tiers ----
+
+/** One client request at a POP: the POP's answer, and each shield execution it caused. */
+export interface PlannedTierAnswer extends PlannedAnswer {
+  /** One per request the POP sent the shield, in order: the shield's answer and R2 requests. */
+  readonly shield: readonly PlannedAnswer[];
+}
+
+/** A POP in front of a shield, one object, from cold caches on (the shield may be shared). */
+export class PlannedTiers {
+  readonly pop: PlannedObject;
+
+  constructor(
+    readonly size: number,
+    /** The shield's copy: pass another PlannedTiers' to plan a second POP behind the same shield. */
+    readonly shield = new PlannedObject(size, segmentSizeFor(false)),
+  ) {
+    this.pop = new PlannedObject(size, segmentSizeFor(true));
+  }
+
+  get(headers: Record<string, string> = {}): PlannedTierAnswer {
+    const answer = this.pop.get(headers);
+    return { ...answer, shield: answer.sent.map((sent) => this.shield.get(sent)) };
+  }
+}
+
+/** Totals of a planned sequence on two tiers. */
+export interface PlannedTierTotals {
+  readonly requests: number;
+  /** Requests the POP sent the shield (= shield executions), and the most one client request made. */
+  readonly popRequests: number;
+  readonly maxPop: number;
+  /** R2 requests of all shield executions, and the most one shield execution made. */
+  readonly r2Requests: number;
+  readonly maxR2: number;
+}
+
+function tierTotals(answers: readonly PlannedTierAnswer[]): PlannedTierTotals {
+  const shield = answers.flatMap((a) => a.shield);
+  return {
+    requests: answers.length,
+    popRequests: answers.reduce((n, a) => n + a.originRequests, 0),
+    maxPop: Math.max(0, ...answers.map((a) => a.originRequests)),
+    r2Requests: shield.reduce((n, a) => n + a.originRequests, 0),
+    maxR2: Math.max(0, ...shield.map((a) => a.originRequests)),
+  };
+}
+
+/** A cold GET of the whole object at a POP, both tiers cold. */
+export function plannedTieredFullGet(size: number): PlannedTierTotals {
+  return tierTotals([new PlannedTiers(size).get()]);
+}
+
+/** A cold `Range: bytes=0-` at a POP, both tiers cold. */
+export function plannedTieredOpenRange(size: number): PlannedTierTotals {
+  return tierTotals([new PlannedTiers(size).get({ range: "bytes=0-" })]);
+}
+
+/**
+ * A player reading the whole object by open ranges at a cold POP, then the same player at a
+ * second cold POP behind the same shield, which by then holds every byte.
+ */
+export function plannedTieredPlayer(size: number): { first: PlannedTierTotals; second: PlannedTierTotals } {
+  const first = new PlannedTiers(size);
+  const second = new PlannedTiers(size, first.shield);
+  return {
+    first: tierTotals(playerReads(size, (headers) => first.get(headers))),
+    second: tierTotals(playerReads(size, (headers) => second.get(headers))),
+  };
 }
