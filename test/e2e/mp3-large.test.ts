@@ -9,6 +9,7 @@
 
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { mp3s } from "../../scripts/origins/fixtures.js";
+import type { RecordedRequest } from "../../scripts/origins/front.js";
 import { computeLimits } from "../../src/config/limits.js";
 import { requestEndpoint } from "../../src/config/log-endpoints.js";
 import { segmentBytes, segmentCount, segmentIndexOf, segmentRange } from "../../src/cache/segments.js";
@@ -16,6 +17,7 @@ import { cold, purgeWarmed } from "../shared/cold-cache.js";
 import { uniqueAgent, watchLog } from "../support/viceroy-log.js";
 import { edge, originRequests, resetOrigins } from "./support/edge.js";
 import { answerBytes, assets, boundedEnd, madeFor, rangesSeen, readLikeAPlayer, requestIdOf, streamFrom, type Streamed } from "./mp3-support.js";
+import { expectEachTier, ownCacheStatus, twoTiers } from "./support/tiers.js";
 
 beforeEach(resetOrigins);
 afterEach(purgeWarmed);
@@ -26,7 +28,8 @@ const slow = { timeout: 240_000 };
 
 /** A 200 larger than an answer: the origin's body, through the HTTP cache. */
 // Known objects: the client's GET through the HTTP cache; a cold one: the whole GET that also
-// taught the store what the object is.
+// taught the store what the object is. On two tiers both the shield's entry and the POP's say so:
+// the POP's whole GET goes to the shield, whose own goes to the origin (expectEachTier).
 const wholeFromOrigin =
   /^changelog-edge; (fwd=bypass; detail="[^"]*larger-than-an-answer http-cache"|fwd=uri-miss; stored; ttl=\d+; detail="[^"]*whole-from-origin")$/;
 
@@ -77,10 +80,10 @@ describe("the 120 MB episode", () => {
     for (const a of answers) {
       const end = boundedEnd(a.from, big.size - 1);
       expect(a.headers["content-range"]).toBe(`bytes ${a.from}-${end}/${big.size}`);
-      if (end < big.size - 1) expect(a.headers["cache-status"]).toContain("range-bounded");
+      if (end < big.size - 1) expect(ownCacheStatus(a)).toContain("range-bounded");
       else expect(a.headers["cache-status"]).not.toContain("range-bounded");
     }
-    expect(answers[0]!.headers["cache-status"]).toContain("fwd=uri-miss");
+    expect(ownCacheStatus(answers[0]!)).toContain("fwd=uri-miss");
 
     // Each segment once, nothing else; no client request made more than 3 origin requests.
     const seen = await originRequests("assets");
@@ -108,11 +111,13 @@ describe("the 120 MB episode", () => {
     expect(res.status).toBe(200);
     expect(res.headers["content-length"]).toBe(String(big.size));
     expect(res.headers["content-range"]).toBeUndefined();
-    expect(res.headers["cache-status"]).toMatch(wholeFromOrigin);
+    expectEachTier(res, wholeFromOrigin);
     expect(res.complete && res.mismatchAt === -1 && res.bytes === big.size).toBe(true);
     // Viceroy has no readthrough cache, so it reaches the origin: the client's GET, without Range.
-    const seen = await originRequests("assets");
-    expect(seen.map((r) => [r.method, r.headers.range ?? "(none)", r.headers["x-request-id"]])).toEqual([["GET", "(none)", requestIdOf(res)]]);
+    const asked = (seen: RecordedRequest[]) => seen.map((r) => [r.method, r.headers.range ?? "(none)", r.headers["x-request-id"]]);
+    expect(asked(await originRequests("assets"))).toEqual([["GET", "(none)", requestIdOf(res)]]);
+    // Two tiers: that one came from the shield, for the POP's one request (its request id) there.
+    if (twoTiers()) expect(asked(await originRequests("shield"))).toEqual([["GET", "(none)", requestIdOf(res)]]);
   });
 });
 
@@ -122,7 +127,7 @@ describe("the 300 MB episode, cold", () => {
     await resetOrigins();
     const res = await streamFrom(huge.path, { headers: { range: "bytes=0-" }, expect: { fixture: huge, start: 0 } });
     expectRange(res, huge, 0, answerBytes - 1);
-    expect(res.headers["cache-status"]).toMatch(/^changelog-edge; fwd=uri-miss; stored; .*range-bounded segments=0\/1"$/);
+    expect(ownCacheStatus(res)).toMatch(/^changelog-edge; fwd=uri-miss; stored; .*range-bounded segments=0\/1"$/);
     const seen = await originRequests("assets");
     expect(madeFor(seen, res).length).toBeLessThanOrEqual(3);
     expect(rangesSeen(seen)).toEqual(touched(0, answerBytes - 1).map((s) => `bytes=${s}-${s + segmentBytes - 1}`));
@@ -183,7 +188,7 @@ describe("the 300 MB episode, cold", () => {
     const res = await streamFrom(huge.path, { expect: { fixture: huge, start: 0 }, atFirstByte });
     expect(res.status).toBe(200);
     expect(res.headers["content-length"]).toBe(String(huge.size));
-    expect(res.headers["cache-status"]).toMatch(wholeFromOrigin);
+    expectEachTier(res, wholeFromOrigin);
     expect(res.complete).toBe(true);
     expect(res.bytes).toBe(huge.size);
     expect(res.mismatchAt).toBe(-1);
