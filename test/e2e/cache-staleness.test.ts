@@ -24,6 +24,7 @@ import { generatedBytes } from "../../scripts/origins/fixtures.js";
 import type { RecordedRequest } from "../../scripts/origins/front.js";
 import { segmentBytes } from "../../src/cache/segments.js";
 import { addOriginHeaders, clearOriginHeaders, edge, originRequests, resetOrigins, send, type EdgeResponse } from "./support/edge.js";
+import { expectShieldEntry, ownCacheStatus, twoTiers } from "./support/tiers.js";
 
 const run = randomUUID().slice(0, 8);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -90,6 +91,11 @@ async function originGets(origin: string, url: string): Promise<RecordedRequest[
 }
 
 const fromCache = /^changelog-edge; hit; /;
+
+/** Two tiers: the POP's GETs of `path` at the shield, as [status, If-None-Match] (originGets waited for them). */
+async function shieldGets(path: string): Promise<[number, unknown][]> {
+  return (await originRequests("shield")).filter((r) => r.method === "GET" && r.url === path).map((r) => [r.status, r.headers["if-none-match"]]);
+}
 
 describe("a changed feed, without any purge", () => {
   const object = `/staleness-${run}-feed.xml`;
@@ -161,9 +167,14 @@ describe("a changed feed, without any purge", () => {
     const unchanged = await send(quietPath);
     expect(unchanged.status).toBe(200);
     expect(unchanged.body).toEqual(Buffer.from(v1));
-    expect(unchanged.headers["cache-status"]).toMatch(/^changelog-edge; fwd=stale; stored; ttl=1; detail="[^"]* revalidated"$/);
+    expect(ownCacheStatus(unchanged)).toMatch(/^changelog-edge; fwd=stale; stored; ttl=1; detail="[^"]* revalidated"$/);
+    // Two tiers: the shield's copy is as old as the POP's (its Age became the POP copy's), so the
+    // POP's conditional request found it past the interval too, and the shield asked the origin.
+    expectShieldEntry(unchanged, /^changelog-edge; fwd=stale; stored; ttl=1; detail="[^"]* revalidated"$/);
     let gets = await originGets("feeds", quiet);
     expect(gets.map((r) => [r.status, r.headers["if-none-match"]])).toEqual([[304, etag1]]);
+    // Two tiers: the POP asked the shield the same way, and had the shield's 304 of the origin's.
+    if (twoTiers()) expect(await shieldGets(quietPath)).toEqual([[304, etag1]]);
     // Revalidated: fresh again, no origin request.
     const hit = await send(quietPath);
     expect(hit.headers["cache-status"]).toMatch(/^changelog-edge; hit; ttl=(0|1);/);
@@ -174,9 +185,11 @@ describe("a changed feed, without any purge", () => {
     await sleep(2_300);
     const changed = await send(quietPath);
     expect(changed.body).toEqual(Buffer.from(v2));
-    expect(changed.headers["cache-status"]).toMatch(/^changelog-edge; fwd=stale; stored; /);
+    expect(ownCacheStatus(changed)).toMatch(/^changelog-edge; fwd=stale; stored; /);
+    expectShieldEntry(changed, /^changelog-edge; fwd=stale; stored; /);
     gets = await originGets("feeds", quiet);
     expect(gets.map((r) => [r.status, r.headers["if-none-match"]])).toEqual([[200, etag1]]);
+    if (twoTiers()) expect(await shieldGets(quietPath)).toEqual([[200, etag1]]);
     const after = await send(quietPath);
     expect(after.body).toEqual(Buffer.from(v2));
     expect(after.headers.etag).toBe(etag2);
