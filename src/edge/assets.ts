@@ -330,22 +330,24 @@ async function objectFor(ctx: RequestContext, decision: AssetDecision, lookup: O
     source: { object, state, stored: false, ttl: lookup.ttlSeconds, age: lookup.ageSeconds, hits: lookup.hits, notes },
   });
 
-  if (stored && !lookup.obligated) {
+  const phase = lookup.phase;
+  if (stored && (phase.action === "serve-fresh" || (phase.action === "serve-stale" && !phase.refresh))) {
     if (stored.kind === "answer") return { served: storedAnswer(ctx, lookup, stored) };
-    return fromCache(stored, lookup.freshness === "fresh" ? "hit" : "stale", lookup.freshness === "fresh" ? [] : ["revalidating"]);
+    return fromCache(stored, phase.action === "serve-fresh" ? "hit" : "stale", phase.action === "serve-fresh" ? [] : ["revalidating"]);
   }
-  if (stored && lookup.obligated && lookup.freshness === "stale-while-revalidate") {
+  if (stored && phase.action === "serve-stale") {
     ctx.event.waitUntil(lookup.lease.during(revalidate(ctx, decision, lookup, stored)).catch((e) => console.error(`revalidate: ${String(e)}`)));
     if (stored.kind === "answer") return { served: storedAnswer(ctx, lookup, stored) };
     return fromCache(stored, "stale", ["stale-while-revalidate"]);
   }
-  if (!lookup.obligated) {
-    // Found nothing usable and not asked to fetch (the entry is undecodable): go straight through.
+  if (phase.action !== "revalidate" && phase.action !== "fetch") {
+    // Found nothing usable and not asked to fetch (the entry is undecodable, or the request that
+    // held the obligation gave it up): go straight through.
     return { served: await passThrough(ctx, decision, "store-unreadable") };
   }
 
   // This request fetches: there is no copy, or the copy is only good if the origin fails.
-  const staleCopy = stored;
+  const staleCopy = phase.action === "revalidate" ? stored : null;
   // A first GET for the whole object asks the origin for the whole object, and learns it from that.
   if (!staleCopy && method === "GET" && !ctx.req.headers.has("range")) return learnWhole(ctx, decision, lookup);
   const cut = cutFor(ctx);

@@ -8,12 +8,12 @@
 import { CoreCache, type CacheEntry, type TransactionCacheEntry } from "fastly:cache";
 import { closeNow, Lease } from "../cache/handle-lifetime.js";
 import type { CacheOutcome } from "../cache/outcome.js";
+import { decidePhase } from "../cache/phase.js";
 import {
   bodyCheck,
   chunkedReadBackLimit,
   clientBodyEnds,
   endVerdict,
-  freshnessOf,
   readBackVerdict,
   retention,
   storePolicy,
@@ -64,39 +64,40 @@ async function serveLooked(ctx: RequestContext, decision: Cacheable, lease: Leas
   const tx = lease.handle;
   const state = tx.state();
   const stored = state.found() ? decodeStored(tx.userMetadata()) : null;
+  const phase = decidePhase({
+    found: state.found(),
+    times: stored?.times ?? null,
+    // Only a found entry has an age to ask for.
+    ageSeconds: stored ? tx.age() / 1000 : 0,
+    stale: state.stale(),
+    obligated: state.mustInsertOrUpdate(),
+  });
 
-  if (state.found() && stored) {
-    const age = tx.age() / 1000;
-    let phase = freshnessOf(age, stored.times);
-    // A soft purge marks the object stale without ageing it.
-    if (phase === "fresh" && state.stale()) phase = "stale-while-revalidate";
-    if (phase === "fresh") return fromCache(ctx, decision, lease, stored, { state: "hit" });
-    if (phase === "stale-while-revalidate") {
-      if (state.mustInsertOrUpdate()) ctx.event.waitUntil(lease.during(refresh(ctx, decision, tx, stored)));
-      return fromCache(ctx, decision, lease, stored, { state: "stale", fwd: "stale", note: "revalidating" });
-    }
-    if (phase === "stale-if-error") {
-      if (!state.mustInsertOrUpdate()) {
-        return fromCache(ctx, decision, lease, stored, { state: "stale", fwd: "stale", note: "refresh-in-flight" });
-      }
-      // Conditional, like a background refresh: an unchanged copy costs a 304, not its body again.
-      const result = await fetchWithRetry(ctx, decision, { method: "GET", drop: answerShapingHeaders, headers: revalidationHeaders(stored) });
-      if (result.ok && result.response.status === 304) {
-        await result.response.body?.cancel();
-        const updated = freshenedBy304(decision, tx, stored, result.response.headers);
-        const age = originAgeSeconds(result.response.headers);
-        if (updated) return fromCache(ctx, decision, lease, updated, { state: "miss", fwd: "stale", stored: true, ttl: updated.times.fresh - age, age, note: "revalidated" });
-        tx.cancel();
-        return fromCache(ctx, decision, lease, stored, { state: "stale", fwd: "stale", note: "revalidated" });
-      }
-      if (result.ok) return store(ctx, decision, lease, result.response, "stale");
-      if (result.response) await result.response.body?.cancel();
+  if (stored && phase.action === "serve-fresh") return fromCache(ctx, decision, lease, stored, { state: "hit" });
+  if (stored && phase.action === "serve-stale") {
+    if (phase.refresh) ctx.event.waitUntil(lease.during(refresh(ctx, decision, tx, stored)));
+    // Past stale-while-revalidate another request is asking the origin first; this one does not wait for it.
+    const note = phase.phase === "stale-if-error" ? "refresh-in-flight" : "revalidating";
+    return fromCache(ctx, decision, lease, stored, { state: "stale", fwd: "stale", note });
+  }
+  if (stored && phase.action === "revalidate") {
+    // Conditional, like a background refresh: an unchanged copy costs a 304, not its body again.
+    const result = await fetchWithRetry(ctx, decision, { method: "GET", drop: answerShapingHeaders, headers: revalidationHeaders(stored) });
+    if (result.ok && result.response.status === 304) {
+      await result.response.body?.cancel();
+      const updated = freshenedBy304(decision, tx, stored, result.response.headers);
+      const age = originAgeSeconds(result.response.headers);
+      if (updated) return fromCache(ctx, decision, lease, updated, { state: "miss", fwd: "stale", stored: true, ttl: updated.times.fresh - age, age, note: "revalidated" });
       tx.cancel();
-      return fromCache(ctx, decision, lease, stored, { state: "stale", fwd: "stale", note: "stale-if-error" });
+      return fromCache(ctx, decision, lease, stored, { state: "stale", fwd: "stale", note: "revalidated" });
     }
+    if (result.ok) return store(ctx, decision, lease, result.response, "stale");
+    if (result.response) await result.response.body?.cancel();
+    tx.cancel();
+    return fromCache(ctx, decision, lease, stored, { state: "stale", fwd: "stale", note: "stale-if-error" });
   }
 
-  if (!state.mustInsertOrUpdate()) {
+  if (phase.action !== "fetch") {
     // Another request holds the obligation and gave up; this one goes to the origin alone.
     const result = await fetchWithRetry(ctx, decision, { method: "GET", drop: answerShapingHeaders });
     return answerUncached(ctx, decision, result, { state: "miss", fwd: "uri-miss", origin: decision.origin });

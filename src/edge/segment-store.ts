@@ -9,7 +9,8 @@
 import { CoreCache, type CacheEntry, type TransactionCacheEntry } from "fastly:cache";
 import { closeNow, closerOf, Lease } from "../cache/handle-lifetime.js";
 import { decodeMetadata, encodeMetadata, readSegmentAnswer, type StoredAnswer, type StoredMetadata, type StoredObject } from "../cache/asset-object.js";
-import { freshnessOf, retention, type Freshness } from "../cache/policy.js";
+import { decidePhase, phaseOf, type PhaseDecision } from "../cache/phase.js";
+import { retention, type Freshness } from "../cache/policy.js";
 import { segmentBytes, segmentLength, segmentRange, storeKeys, type SegmentSlice } from "../cache/segments.js";
 import type { ToOrigin } from "../decision.js";
 import type { RequestContext } from "./context.js";
@@ -32,6 +33,12 @@ export interface ObjectLookup {
   readonly obligated: boolean;
   /** Which phase the found copy is in (soft-purged copies count as revalidating). */
   readonly freshness: Freshness | null;
+  /**
+   * What to do with the object entry (src/cache/phase.ts), as for every cached route. A
+   * hit-for-pass marker is no copy to it: not obligated, the caller passes; obligated, it asks
+   * the origin again.
+   */
+  readonly phase: PhaseDecision;
   readonly ageSeconds: number;
   readonly ttlSeconds: number;
   readonly hits: number | undefined;
@@ -43,18 +50,21 @@ export async function lookupObject(objectKey: string): Promise<ObjectLookup> {
   const state = entry.state();
   const obligated = state.mustInsertOrUpdate();
   if (!state.found()) {
-    return { entry, lease, stored: null, obligated, freshness: null, ageSeconds: 0, ttlSeconds: 0, hits: undefined };
+    const phase = decidePhase({ found: false, times: null, ageSeconds: 0, stale: false, obligated });
+    return { entry, lease, stored: null, obligated, freshness: null, phase, ageSeconds: 0, ttlSeconds: 0, hits: undefined };
   }
   const stored = decodeMetadata(new TextDecoder().decode(entry.userMetadata()));
   const ageSeconds = entry.age() / 1000;
-  let freshness = stored ? freshnessOf(ageSeconds, stored.times) : null;
-  if (state.stale() && freshness === "fresh") freshness = "stale-while-revalidate";
+  const stale = state.stale();
+  const freshness = stored ? phaseOf(ageSeconds, stored.times, stale) : null;
+  const copy = stored?.kind === "pass" ? null : stored;
   return {
     entry,
     lease,
     stored,
     obligated,
     freshness,
+    phase: decidePhase({ found: true, times: copy?.times ?? null, ageSeconds, stale, obligated }),
     ageSeconds,
     ttlSeconds: (entry.maxAge() - entry.age()) / 1000,
     hits: hitsOf(entry),
