@@ -9,6 +9,7 @@
 //   npm run bench -- --runs 5     more runs per figure
 //   npm run bench -- --sweep      cold-seek time to first byte and a cold player's origin
 //                                 requests for several segment sizes (`--segments 1,2,4,8`, MiB)
+//   npm run bench -- --tiers      table 5 alone (origin requests per tier)
 //
 // The tables:
 //   1. per execution, cached: guest wall time (Viceroy's "request completed in") and cpu_ms (the
@@ -18,10 +19,15 @@
 //      it, a player reading the 120 MB episode by open ranges; beside what the pure planner
 //      predicts (scripts/bench/planner.ts), which alone gives the 1 GB figures;
 //   3. cold-seek time to first byte, and a cached small asset under load (autocannon);
-//   4. downloads the stats importer counts for a mix of clients vs what they received.
+//   4. downloads the stats importer counts for a mix of clients vs what they received;
+//   5. origin requests per tier (docs/caching.md "Two tiers"): on a fresh POP and shield
+//      (scripts/local-edge.ts `startTwoTierEdge`), table 2's cold requests, and the player again
+//      at a second POP behind the same shield: per client request the most backend requests of
+//      the POP's execution (to the shield) and of any shield execution (to R2), the totals of
+//      each tier, and table 2's one-tier totals; beside the two-tier planner, alone for 1 GiB.
 // Requests are sent one at a time (except under load), so that every Viceroy execution line,
 // request-log line and origin request belongs to one client request. Every "cold" figure starts
-// a fresh Viceroy (an empty cache).
+// a fresh Viceroy (an empty cache), or on two tiers a fresh POP and shield.
 
 import { mkdirSync, readFileSync } from "node:fs";
 import { cpus } from "node:os";
@@ -29,12 +35,24 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { writtenBodyBytes } from "../src/cache/asset-delivery.js";
 import { segmentBytes } from "../src/cache/segments.js";
+import { segmentSizeFor } from "../src/cache/tiers.js";
 import { computeLimits } from "../src/config/limits.js";
 import { parseContentRange } from "../src/http/range.js";
 import { runClientMix } from "./bench/client-mix.js";
 import { smallAssetLoad, type LoadFigures } from "./bench/load.js";
 import { BenchEdge, type Measured } from "./bench/measure.js";
-import { plannedFullGet, plannedOpenRange, plannedPlayer, PlannedObject, type PlannedTotals } from "./bench/planner.js";
+import {
+  plannedFullGet,
+  plannedOpenRange,
+  plannedPlayer,
+  plannedTieredFullGet,
+  plannedTieredOpenRange,
+  plannedTieredPlayer,
+  PlannedObject,
+  type PlannedTierTotals,
+  type PlannedTotals,
+} from "./bench/planner.js";
+import { TwoTierBench, type TierMeasured } from "./bench/tiers.js";
 import { viceroyVersion } from "./viceroy.js";
 import { mp3s, type Fixture } from "./origins/fixtures.js";
 import { startLocalOrigins, type LocalOrigins } from "./origins/local-origins.js";
@@ -47,6 +65,7 @@ const { values: args } = parseArgs({
     runs: { type: "string" },
     quick: { type: "boolean", default: false },
     sweep: { type: "boolean", default: false },
+    tiers: { type: "boolean", default: false },
     segments: { type: "string", default: "1,2,4,8" },
   },
 });
@@ -269,6 +288,155 @@ async function seeks(origins: LocalOrigins, wasm: string, logs: boolean): Promis
   return { cold: cold.map(median), again: median(again) };
 }
 
+// ---- 5. origin requests per tier ----
+
+interface TierRow {
+  readonly label: string;
+  readonly measured: {
+    readonly requests: number;
+    /** The most backend requests of one POP execution, and all of them (each to the shield). */
+    readonly maxPop: number;
+    readonly popRequests: number;
+    /** The most R2 requests of one shield execution, and all of them. */
+    readonly maxR2: number;
+    readonly r2Requests: number;
+    /** Whether every R2 request fell in one shield execution only (else maxR2 is a bound). */
+    readonly exact: boolean;
+    readonly seconds: number;
+  } | null;
+  /** Table 2's origin requests for the same requests on one tier, when it measured them. */
+  readonly oneTier: number | null;
+  readonly planned: PlannedTierTotals;
+  /** The one-tier planner's, for the 1 GiB rows. */
+  readonly plannedOneTier: number;
+}
+
+/**
+ * A figure about filling through the shield needs a POP that filled through it: an answer of the
+ * expected status, every POP backend request sent to the shield (none to R2 itself, which it does
+ * once the shield cannot be reached), and at least one (every request here asks a cold POP for
+ * bytes it has not got).
+ */
+function expectThroughShield(m: TierMeasured, status: number, what: string): TierMeasured {
+  if (m.status !== status) throw new Error(`${what}: status ${m.status}, expected ${status} (${String(m.headers["cache-status"] ?? "")})`);
+  if (m.popDirect > 0) throw new Error(`${what}: the POP sent ${m.popDirect} request(s) to an origin itself, not through the shield (${String(m.headers["cache-status"] ?? "")})`);
+  if (m.toShield === 0) throw new Error(`${what}: the POP answered without asking the shield, though its cache held none of it (${String(m.headers["cache-status"] ?? "")})`);
+  return m;
+}
+
+async function perTier(origins: LocalOrigins, wasm: string, oneTier: readonly Requests[]): Promise<TierRow[]> {
+  const big = mp3s.threeHundredMB;
+  const oneTierOf = (label: string) => oneTier.find((r) => r.label === label)?.measured?.originRequests ?? null;
+  const withTiers = async <T>(secondPop: boolean, use: (tiers: TwoTierBench) => Promise<T>): Promise<T> => {
+    const tiers = await TwoTierBench.start(origins, wasm, join(work, "two-tier"), secondPop);
+    try {
+      return await use(tiers);
+    } finally {
+      await tiers.stop();
+    }
+  };
+  const row = (label: string, all: readonly TierMeasured[], started: number, one: number | null, planned: PlannedTierTotals, plannedOneTier: number): TierRow => ({
+    label,
+    oneTier: one,
+    planned,
+    plannedOneTier,
+    measured: {
+      requests: all.length,
+      maxPop: Math.max(...all.map((m) => m.toShield)),
+      popRequests: all.reduce((n, m) => n + m.toShield, 0),
+      maxR2: Math.max(0, ...all.flatMap((m) => m.shieldExecutions)),
+      r2Requests: all.reduce((n, m) => n + m.r2Requests, 0),
+      exact: all.every((m) => m.attributedExactly),
+      seconds: (performance.now() - started) / 1000,
+    },
+  });
+  const player = async (tiers: TwoTierBench, at: "pop" | "pop-2"): Promise<TierMeasured[]> => {
+    const all: TierMeasured[] = [];
+    for (let next = 0; next < episode.size; ) {
+      const m = expectThroughShield(await tiers.one(at, episode.path, { headers: { range: `bytes=${next}-` } }), 206, `player at ${next} (${at})`);
+      all.push(m);
+      const range = parseContentRange(String(m.headers["content-range"]))?.range;
+      if (!range || range.start !== next) throw new Error(`player at ${next} (${at}): Content-Range ${String(m.headers["content-range"])} does not start there`);
+      next = range.end + 1;
+    }
+    return all;
+  };
+
+  const rows: TierRow[] = [];
+  const labels = { full: "cold 300 MB, full GET", open: "cold 300 MB, bytes=0-", player: "player, all of 120 MB by bytes=N- (cold)" };
+  rows.push(
+    await withTiers(false, async (tiers) => {
+      const started = performance.now();
+      const m = expectThroughShield(await tiers.one("pop", big.path), 200, "cold 300 MB GET at the POP");
+      return row(labels.full, [m], started, oneTierOf(labels.full), plannedTieredFullGet(big.size), plannedFullGet(big.size).originRequests);
+    }),
+  );
+  rows.push(
+    await withTiers(false, async (tiers) => {
+      const started = performance.now();
+      const m = expectThroughShield(await tiers.one("pop", big.path, { headers: { range: "bytes=0-" } }), 206, "cold 300 MB bytes=0- at the POP");
+      return row(labels.open, [m], started, oneTierOf(labels.open), plannedTieredOpenRange(big.size), plannedOpenRange(big.size).originRequests);
+    }),
+  );
+  const plannedPlayers = plannedTieredPlayer(episode.size);
+  const onePlayer = plannedPlayer(episode.size).originRequests;
+  rows.push(
+    ...(await withTiers(true, async (tiers) => {
+      let started = performance.now();
+      const first = row(labels.player, await player(tiers, "pop"), started, oneTierOf(labels.player), plannedPlayers.first, onePlayer);
+      started = performance.now();
+      // On one tier a second POP fills every segment from R2 again, as the first did.
+      const second = row("the same player at a second POP, same shield", await player(tiers, "pop-2"), started, oneTierOf(labels.player), plannedPlayers.second, onePlayer);
+      return [first, second];
+    })),
+  );
+  const gb = 1024 * MiB;
+  const gbPlayers = plannedTieredPlayer(gb);
+  const gbOnePlayer = plannedPlayer(gb).originRequests;
+  rows.push({ label: "cold 1 GiB, full GET", measured: null, oneTier: null, planned: plannedTieredFullGet(gb), plannedOneTier: plannedFullGet(gb).originRequests });
+  rows.push({ label: "cold 1 GiB, bytes=0-", measured: null, oneTier: null, planned: plannedTieredOpenRange(gb), plannedOneTier: plannedOpenRange(gb).originRequests });
+  rows.push({ label: "player, all of 1 GiB by bytes=N- (cold)", measured: null, oneTier: null, planned: gbPlayers.first, plannedOneTier: gbOnePlayer });
+  rows.push({ label: "the same player at a second POP, same shield", measured: null, oneTier: null, planned: gbPlayers.second, plannedOneTier: gbOnePlayer });
+  return rows;
+}
+
+/** Table 5, and what its columns mean. */
+function printTiers(tiers: readonly TierRow[]): void {
+  const rows5: string[][] = [
+    ["5. origin requests per tier", "requests", "POP max/exec", "POP→shield", "shield max/exec", "shield→R2", "one tier: origin req", "planner: POP→shield (max)", "planner: R2 (max)", "seconds"],
+  ];
+  for (const r of tiers) {
+    const m = r.measured;
+    rows5.push([
+      r.label,
+      m ? String(m.requests) : `(${r.planned.requests})`,
+      m ? String(m.maxPop) : "-",
+      m ? String(m.popRequests) : "-",
+      m ? `${m.exact ? "" : "≤"}${m.maxR2}` : "-",
+      m ? String(m.r2Requests) : "-",
+      r.oneTier !== null ? String(r.oneTier) : `(${r.plannedOneTier})`,
+      `${r.planned.popRequests} (${r.planned.maxPop})`,
+      `${r.planned.r2Requests} (${r.planned.maxR2})`,
+      m ? m.seconds.toFixed(1) : "-",
+    ]);
+  }
+  console.log(table(rows5));
+  const tierDisagree = tiers.filter(
+    (r) => r.measured && (r.measured.popRequests !== r.planned.popRequests || r.measured.maxPop !== r.planned.maxPop || r.measured.r2Requests !== r.planned.r2Requests || r.measured.maxR2 !== r.planned.maxR2),
+  );
+  const overLimit = tiers.filter((r) => r.measured && Math.max(r.measured.maxPop, r.measured.maxR2) > computeLimits.backendRequests);
+  console.log(
+    `   limit: ${computeLimits.backendRequests} backend requests per execution, each tier's execution its own. POP max/exec: the most one POP execution ` +
+      "(one client request, waitUntil included) sent the shield; shield max/exec: the most R2 requests of one shield execution (one per POP→shield request), " +
+      `"≤" where two ran at once and an R2 request could be either's. POP segments ${segmentSizeFor(true) / MiB} MiB, shield segments ${segmentSizeFor(false) / MiB} MiB. ` +
+      "One tier: table 2's measured origin requests, in brackets the planner's; a second POP on one tier fills from R2 again. Viceroy has no HTTP cache: " +
+      "a whole GET the shield has answered before reaches R2 again here, in production its readthrough cache answers. 1 GiB rows: the planner's (PlannedTiers)." +
+      (overLimit.length ? ` OVER ${computeLimits.backendRequests}: ${overLimit.map((r) => r.label).join("; ")}.` : "") +
+      (tierDisagree.length ? ` MEASURED AND PLANNED DIFFER for: ${tierDisagree.map((r) => r.label).join("; ")}.` : " Measured and planned agree where both exist.") +
+      "\n",
+  );
+}
+
 // ---- the run ----
 
 async function mainRun(origins: LocalOrigins): Promise<void> {
@@ -276,21 +444,24 @@ async function mainRun(origins: LocalOrigins): Promise<void> {
   const edgeWasm = await buildEdge();
   const passWasm = buildPassThrough();
 
-  console.log("1/4 per execution, cached downloads…");
+  console.log("1/5 per execution, cached downloads…");
   const edgeExec = await withEdge(origins, edgeWasm, "edge", true, perExecution);
   const passExec = await withEdge(origins, passWasm, "passthrough", false, perExecution);
 
-  console.log("2/4 origin requests, cold…");
+  console.log("2/5 origin requests, cold…");
   const requests = await originRequestsOf(origins, edgeWasm);
 
-  console.log("3/4 cold seeks, small asset under load…");
+  console.log("3/5 cold seeks, small asset under load…");
   const edgeSeeks = await seeks(origins, edgeWasm, true);
   const passSeeks = await seeks(origins, passWasm, false);
   const edgeLoad = await withEdge(origins, edgeWasm, "edge-load", true, (edge) => smallAssetLoad(edge, smallAsset, loadConnections, loadSeconds));
   const passLoad = await withEdge(origins, passWasm, "passthrough-load", false, (edge) => smallAssetLoad(edge, smallAsset, loadConnections, loadSeconds));
 
-  console.log("4/4 client mix…");
+  console.log("4/5 client mix…");
   const mix = await withEdge(origins, edgeWasm, "edge-mix", true, (edge) => runClientMix(edge, episode));
+
+  console.log("5/5 origin requests per tier, cold POP and shield…");
+  const tiers = await perTier(origins, edgeWasm, requests);
 
   // ---- printing ----
   const header =
@@ -386,6 +557,8 @@ async function mainRun(origins: LocalOrigins): Promise<void> {
     "   counted = summed bytes of the episode lines the importer keeps (test/support/importer.ts) / size, as the app counts downloads; " +
       "true = summed bytes the clients received / size.\n",
   );
+
+  printTiers(tiers);
   console.log(`bench took ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }
 
@@ -438,10 +611,18 @@ async function sweepRun(origins: LocalOrigins): Promise<void> {
   console.log(`\nsegment sizes (answers from the store stay at most ${writtenBodyBytes / MiB} MiB), median of ${runs} run(s):\n\n${table(rows)}\n`);
 }
 
+/** --tiers: table 5 alone (its one-tier column then the planner's, in brackets). */
+async function tiersRun(origins: LocalOrigins): Promise<void> {
+  const tiers = await perTier(origins, await buildEdge(), []);
+  console.log(`\nnpm run bench -- --tiers: ${new Date().toISOString().slice(0, 10)}, ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), Viceroy ${viceroyVersion}, local R2\n`);
+  printTiers(tiers);
+}
+
 mkdirSync(work, { recursive: true });
 const origins = await startLocalOrigins({ app: 0, assets: 0, feeds: 0, nightly: 0, control: 0 }, join(projectRoot, ".local", "r2"));
 try {
   if (args.sweep) await sweepRun(origins);
+  else if (args.tiers) await tiersRun(origins);
   else await mainRun(origins);
 } finally {
   await origins.stop();
