@@ -5,6 +5,7 @@
 
 import type { CacheTimes } from "../config/cache-times.js";
 import { freshnessOf, type Freshness } from "./policy.js";
+import type { StoreTransaction } from "./store.js";
 
 /** What a transactional lookup found, as far as the phase decision needs it. */
 export interface LookupFacts {
@@ -23,6 +24,22 @@ export interface LookupFacts {
   readonly stale: boolean;
   /** This request holds the transaction's obligation to insert, update or cancel. */
   readonly obligated: boolean;
+}
+
+/**
+ * The facts of a transactional lookup. `times` are those of the copy the engine decoded from the
+ * entry's metadata (null when it found nothing it counts as a copy); only a found entry has an
+ * age to ask for.
+ */
+export function factsOf(tx: StoreTransaction, times: CacheTimes | null): LookupFacts {
+  const found = tx.found();
+  return {
+    found,
+    times: found ? times : null,
+    ageSeconds: found ? tx.age() / 1000 : 0,
+    stale: found && tx.stale(),
+    obligated: tx.mustInsertOrUpdate(),
+  };
 }
 
 /**

@@ -1,10 +1,13 @@
 // The one phase decision both cache engines branch on (src/cache/phase.ts): every combination of
-// what a lookup can find, as properties over any times and ages, and the boundaries of each
-// window with the configured tables.
+// what a lookup can find, as properties over any times and ages, the boundaries of each window
+// with the configured tables, and the decisions concurrent requests get from transactional
+// lookups of a store (the in-memory one, with Core Cache's collapsing) that holds what the
+// engines insert: the copy's times in its metadata, Core Cache's times from `retention`.
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { decidePhase, phaseOf, type LookupFacts, type PhaseDecision } from "../../../src/cache/phase.js";
+import { MemoryStore } from "../../../src/cache/memory-store.js";
+import { decidePhase, factsOf, phaseOf, type LookupFacts, type PhaseDecision } from "../../../src/cache/phase.js";
 import { retention } from "../../../src/cache/policy.js";
 import { cacheTimes, type CacheTimes } from "../../../src/config/cache-times.js";
 
@@ -14,28 +17,37 @@ const times: fc.Arbitrary<CacheTimes> = fc.record({
   staleIfError: fc.integer({ min: 0, max: 400 * 86_400 }),
 });
 
-const facts: fc.Arbitrary<LookupFacts> = fc.record({
-  found: fc.boolean(),
-  times: fc.option(times, { nil: null }),
-  ageSeconds: fc.double({ min: 0, max: 900 * 86_400, noNaN: true }),
-  stale: fc.boolean(),
-  obligated: fc.boolean(),
-});
+const lifetime = (t: CacheTimes) => t.fresh + Math.max(t.staleWhileRevalidate, t.staleIfError);
+
+/**
+ * Ages spread over a copy's whole life and past it (to the millisecond, as Core Cache gives
+ * them), and ages just either side of each window's boundary. (A plain `fc.double` would be
+ * almost always below a second: every copy fresh.)
+ */
+function ageFor(t: CacheTimes): fc.Arbitrary<number> {
+  const bounds = [0, t.fresh, t.fresh + t.staleWhileRevalidate, lifetime(t)];
+  return fc.oneof(
+    fc.integer({ min: 0, max: (lifetime(t) + 60) * 1000 }).map((ms) => ms / 1000),
+    fc.tuple(fc.constantFrom(...bounds), fc.constantFrom(-0.001, 0, 0.001)).map(([at, by]) => Math.max(0, at + by)),
+  );
+}
 
 /** A found copy of ours, of any age. */
-const copy: fc.Arbitrary<LookupFacts & { times: CacheTimes }> = fc.record({
-  found: fc.constant(true),
-  times,
-  ageSeconds: fc.double({ min: 0, max: 900 * 86_400, noNaN: true }),
-  stale: fc.boolean(),
-  obligated: fc.boolean(),
-});
+const copy: fc.Arbitrary<LookupFacts & { times: CacheTimes }> = times.chain((t) =>
+  fc.record({ found: fc.constant(true), times: fc.constant(t), ageSeconds: ageFor(t), stale: fc.boolean(), obligated: fc.boolean() }),
+);
+
+/** Anything a lookup can report, copies of ours or not. */
+const facts: fc.Arbitrary<LookupFacts> = fc.oneof(
+  copy,
+  fc.record({ found: fc.boolean(), times: fc.constant(null), ageSeconds: fc.double({ min: 0, max: 900 * 86_400, noNaN: true }), stale: fc.boolean(), obligated: fc.boolean() }),
+  copy.map((c) => ({ ...c, found: false })),
+);
 
 /** Whether acting on `decision` sends a request to the origin before the client is answered. */
 const asksOriginFirst = (decision: PhaseDecision) => ["revalidate", "fetch", "uncollapsed"].includes(decision.action);
 /** Whether acting on `decision` sends this request's client a stored copy (at once). */
 const servesCopy = (decision: PhaseDecision) => decision.action === "serve-fresh" || decision.action === "serve-stale";
-const lifetime = (t: CacheTimes) => t.fresh + Math.max(t.staleWhileRevalidate, t.staleIfError);
 
 describe("decidePhase", () => {
   it("without a copy of ours, the obligated request fetches and any other goes to the origin alone", () => {
@@ -157,5 +169,118 @@ describe("the windows' boundaries with the configured times", () => {
     const t = { fresh: 0, staleWhileRevalidate: 0, staleIfError: 10 };
     expect(at(0, t)).toEqual({ action: "revalidate" });
     expect(at(10, t)).toEqual({ action: "fetch" });
+  });
+});
+
+describe("decisions from transactional lookups, as the engines make them", () => {
+  function pop(t: CacheTimes) {
+    let now = 0;
+    const store = new MemoryStore(() => now);
+    const decide = async (headers?: Headers) => {
+      const tx = await store.transactionLookup("k", headers);
+      const metadata = tx.found() ? tx.userMetadata() : "";
+      return { tx, decision: decidePhase(factsOf(tx, metadata ? (JSON.parse(metadata) as CacheTimes) : null)) };
+    };
+    const insertOptions = () => {
+      const { maxAgeMs, staleMs } = retention(t);
+      return { maxAge: maxAgeMs, staleWhileRevalidate: staleMs, userMetadata: JSON.stringify(t), surrogateKeys: ["url"] };
+    };
+    return { store, decide, insertOptions, advance: (s: number) => (now += s * 1000) };
+  }
+
+  it("two concurrent misses: the first fetches, the second waits and is then served what the first stored", async () => {
+    const { decide, insertOptions } = pop(cacheTimes.feeds);
+    const first = await decide();
+    expect(first.decision).toEqual({ action: "fetch" });
+    const second = decide();
+    let woke = false;
+    void second.then(() => (woke = true));
+    await new Promise((r) => setTimeout(r, 5));
+    expect(woke).toBe(false);
+    first.tx.insert(insertOptions()).close();
+    expect((await second).decision).toEqual({ action: "serve-fresh" });
+  });
+
+  it("a fetch that fails and gives up its obligation makes the next waiter fetch, not go to the origin alone", async () => {
+    const { decide } = pop(cacheTimes.feeds);
+    const first = await decide();
+    const second = decide();
+    first.tx.cancel();
+    expect((await second).decision).toEqual({ action: "fetch" });
+  });
+
+  it("through a copy's life: hits, then one background refresh among many, then one request asks first, then a miss", async () => {
+    const t = cacheTimes.feeds;
+    const { decide, insertOptions, advance } = pop(t);
+    (await decide()).tx.insert(insertOptions()).close();
+    const three = async () => {
+      const looked = [await decide(), await decide(), await decide()];
+      for (const { tx } of looked) tx.close();
+      return looked.map((l) => l.decision);
+    };
+
+    advance(t.fresh - 1);
+    expect(await three()).toEqual(Array(3).fill({ action: "serve-fresh" }));
+    advance(1);
+    const inWindow = { action: "serve-stale", phase: "stale-while-revalidate" };
+    expect(await three()).toEqual([{ ...inWindow, refresh: true }, { ...inWindow, refresh: false }, { ...inWindow, refresh: false }]);
+    advance(t.staleWhileRevalidate);
+    const askedFirst = { action: "serve-stale", phase: "stale-if-error", refresh: false };
+    expect(await three()).toEqual([{ action: "revalidate" }, askedFirst, askedFirst]);
+    advance(t.staleIfError);
+    const past = await decide();
+    expect(past.decision).toEqual({ action: "fetch" });
+  });
+
+  it("a 304's update makes the copy fresh for everyone; a soft purge makes the next request refresh it in the background", async () => {
+    const t = cacheTimes.assets;
+    const { store, decide, insertOptions, advance } = pop(t);
+    (await decide()).tx.insert(insertOptions()).close();
+    advance(t.fresh + t.staleWhileRevalidate + 1);
+    const asking = await decide();
+    expect(asking.decision).toEqual({ action: "revalidate" });
+    asking.tx.update({ ...insertOptions(), initialAge: 0 });
+    expect((await decide()).decision).toEqual({ action: "serve-fresh" });
+
+    store.purge("url", true);
+    const refreshing = await decide();
+    expect(refreshing.decision).toEqual({ action: "serve-stale", phase: "stale-while-revalidate", refresh: true });
+    expect((await decide()).decision).toEqual({ action: "serve-stale", phase: "stale-while-revalidate", refresh: false });
+  });
+
+  it("for any times and age, of the requests looking at once exactly one refreshes a copy that is not fresh, and it is the first", async () => {
+    await fc.assert(
+      fc.asyncProperty(times.chain((t) => fc.tuple(fc.constant(t), ageFor(t))), fc.integer({ min: 2, max: 6 }), async ([t, age], n) => {
+        const { decide, insertOptions, advance } = pop(t);
+        (await decide()).tx.insert(insertOptions()).close();
+        advance(age);
+        const first = await decide();
+        if (first.decision.action === "fetch") return; // past its life: the others wait on this one
+        const rest = [];
+        for (let i = 1; i < n; i++) rest.push((await decide()).decision);
+        const refreshes = (d: PhaseDecision) => (d.action === "serve-stale" && d.refresh) || d.action === "revalidate";
+        const fresh = first.decision.action === "serve-fresh";
+        expect(refreshes(first.decision)).toBe(!fresh);
+        expect(rest.filter(refreshes)).toEqual([]);
+        expect(rest.every(servesCopy)).toBe(true);
+      }),
+    );
+  });
+});
+
+describe("the generated lookups", () => {
+  it("reach every decision often (else the properties above prove little)", () => {
+    const seen = new Map<string, number>();
+    fc.assert(
+      fc.property(facts, (f) => {
+        const d = decidePhase(f);
+        const name = d.action === "serve-stale" ? `${d.action} ${d.phase} ${d.refresh}` : d.action;
+        seen.set(name, (seen.get(name) ?? 0) + 1);
+      }),
+      { numRuns: 1000, seed: 12 },
+    );
+    for (const name of ["serve-fresh", "serve-stale stale-while-revalidate true", "serve-stale stale-while-revalidate false", "serve-stale stale-if-error false", "revalidate", "fetch", "uncollapsed"]) {
+      expect(seen.get(name) ?? 0, name).toBeGreaterThanOrEqual(10); // 1% of the runs
+    }
   });
 });
