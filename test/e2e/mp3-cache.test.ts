@@ -8,44 +8,70 @@
 // Every scenario here needs bytes no earlier request has touched: it purges its URL first
 // (test/shared/cold-cache.ts, which also proves a URL purge reaches every segment) and again
 // after, and uses its own spare fixture or an object it writes into the local bucket itself.
+//
+// On two tiers (the "e2e-shielded" project) the edge tests talk to is a POP: it fills from the
+// shield, in segments of `popSegmentBytes()` (1 MiB), and the shield fills from the origin in
+// `segmentBytes`. Where a test is about how the edge handles its upstream (refusals, cut bodies,
+// repairs), the fault is injected at `assetsUpstream()` and the requests counted there, at the
+// POP's segment size: the same property on both tiers. Where it is about what the origin is
+// asked, the origin's requests are counted (the shield's, on two tiers).
 
 import { request } from "node:http";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { fixtureBytes, generatedBytes, mp3s, type Fixture } from "../../scripts/origins/fixtures.js";
 import { segmentBytes, segmentIndexOf, segmentRange } from "../../src/cache/segments.js";
 import { cold, purgeWarmed } from "../shared/cold-cache.js";
-import { edge, injectFault, originRequests, resetOrigins, send } from "./support/edge.js";
+import { edge, injectFault, originRequests, resetOrigins } from "./support/edge.js";
 import { answerBytes, assets, boundedEnd, fetchWhole, madeFor, rangesSeen, readLikeAPlayer, streamFrom } from "./mp3-support.js";
+import {
+  assetsUpstream,
+  cacheStatusEntries,
+  expectEachTier,
+  expectShieldEntry,
+  ownAssetsRequests,
+  ownCacheStatus,
+  ownXCache,
+  popSegmentBytes,
+  sendToEveryInstance,
+  shieldXCache,
+  twoTiers,
+} from "./support/tiers.js";
 
 beforeEach(resetOrigins);
 afterEach(purgeWarmed);
 
-/** Segment start offsets that bytes [start, end] need. */
-function segmentStarts(start: number, end: number): number[] {
+/** Segment start offsets that bytes [start, end] need, in segments of `segment` bytes. */
+function segmentStarts(start: number, end: number, segment = segmentBytes): number[] {
   const starts: number[] = [];
-  for (let i = segmentIndexOf(start, segmentBytes); i <= segmentIndexOf(end, segmentBytes); i++) starts.push(i * segmentBytes);
+  for (let i = segmentIndexOf(start, segment); i <= segmentIndexOf(end, segment); i++) starts.push(i * segment);
   return starts;
 }
 
-/** The start offsets of the Range requests the origin received, sorted. */
-async function originSegmentStarts(): Promise<number[]> {
-  const seen = rangesSeen(await originRequests("assets"));
+/** The Range header asking for the whole segment that starts at `start` of an object of `size`. */
+function segmentHeader(start: number, size: number, segment: number): string {
+  const whole = segmentRange(segmentIndexOf(start, segment), size, segment);
+  return `bytes=${whole.start}-${whole.end}`;
+}
+
+/** The start offsets of the Range requests `origin` received, sorted. */
+async function originSegmentStarts(origin = "assets"): Promise<number[]> {
+  const seen = rangesSeen(await originRequests(origin));
   return seen.map((r) => Number(/^bytes=(\d+)-\d+$/.exec(r)?.[1] ?? NaN)).sort((a, b) => a - b);
 }
 
-/** Whether a Range request asked for one whole segment (not a client's own bytes). */
-function isWholeSegment(range: string, size: number): boolean {
+/** Whether a Range request asked for one whole segment of `segment` bytes (not a client's own bytes). */
+function isWholeSegment(range: string, size: number, segment = segmentBytes): boolean {
   const match = /^bytes=(\d+)-(\d+)$/.exec(range);
   if (!match) return false;
   const start = Number(match[1]);
-  const index = segmentIndexOf(start, segmentBytes);
-  const whole = segmentRange(index, size, segmentBytes);
+  const index = segmentIndexOf(start, segment);
+  const whole = segmentRange(index, size, segment);
   return start === whole.start && Number(match[2]) === whole.end;
 }
 
-/** The start offsets of the whole-segment Range requests the origin received, sorted. */
-async function wholeSegmentStarts(size = Number.MAX_SAFE_INTEGER): Promise<number[]> {
-  const seen = rangesSeen(await originRequests("assets")).filter((r) => isWholeSegment(r, size));
+/** The start offsets of the whole-segment Range requests `origin` received, sorted. */
+async function wholeSegmentStarts(size = Number.MAX_SAFE_INTEGER, origin = "assets", segment = segmentBytes): Promise<number[]> {
+  const seen = rangesSeen(await originRequests(origin)).filter((r) => isWholeSegment(r, size, segment));
   return seen.map((r) => Number(/^bytes=(\d+)-/.exec(r)![1])).sort((a, b) => a - b);
 }
 
@@ -57,16 +83,16 @@ async function withObjectEntry(object: GeneratedFixture): Promise<void> {
   await resetOrigins();
 }
 
-/** Waits (up to 5 s) until the assets origin has seen `count` requests: background work landing. */
-async function originRequestsReach(count: number, settleMs = 200): Promise<void> {
-  for (let waited = 0; waited < 50 && (await originRequests("assets")).length < count; waited++) {
+/** Waits (up to 5 s) until `origin` has seen `count` requests: background work landing. */
+async function originRequestsReach(count: number, settleMs = 200, origin = "assets"): Promise<void> {
+  for (let waited = 0; waited < 50 && (await originRequests(origin)).length < count; waited++) {
     await new Promise((r) => setTimeout(r, 100));
   }
   await new Promise((r) => setTimeout(r, settleMs));
 }
 
-/** The assets origin sends 100,000 bytes of the object's next `times` answers, then resets. */
-const cutAfter100k = (path: string, times: number) => injectFault("assets", { mode: "reset-after", bytes: 100_000, path, times });
+/** `origin` sends 100,000 bytes of the object's next `times` answers, then resets. */
+const cutAfter100k = (path: string, times: number, origin = "assets") => injectFault(origin, { mode: "reset-after", bytes: 100_000, path, times });
 
 /** An mp3 this file writes into the local assets bucket itself (generated bytes, like fixtures). */
 type GeneratedFixture = Fixture & { readonly body: { readonly seed: number } };
@@ -105,7 +131,8 @@ function putObject(object: GeneratedFixture, cacheControl?: string): Promise<voi
 
 /** The Cache-Status detail of a 200 larger than an answer: the origin's body, through the HTTP cache. */
 // Known objects: the client's GET through the HTTP cache; a cold one: the whole GET that also
-// taught the store what the object is.
+// taught the store what the object is. On two tiers both the shield's entry and the POP's say so:
+// the POP's whole GET goes to the shield, whose own goes to the origin (expectEachTier).
 const wholeFromOrigin =
   /^changelog-edge; (fwd=bypass; detail="[^"]*larger-than-an-answer http-cache"|fwd=uri-miss; stored; ttl=\d+; detail="[^"]*whole-from-origin")$/;
 
@@ -113,7 +140,7 @@ const wholeFromOrigin =
 function expectWhole(res: Awaited<ReturnType<typeof streamFrom>>, size: number): void {
   expect(res.status).toBe(200);
   expect(res.headers["content-length"]).toBe(String(size));
-  expect(res.headers["cache-status"]).toMatch(wholeFromOrigin);
+  expectEachTier(res, wholeFromOrigin);
   expect(res.complete && res.mismatchAt === -1 && res.bytes === size).toBe(true);
 }
 
@@ -128,10 +155,16 @@ describe("origin requests for ranges", () => {
     expect(first.status).toBe(206);
     expect(first.headers["content-range"]).toBe(`bytes ${start}-${end}/${mp3.size}`);
     expect(first.complete && first.mismatchAt === -1 && first.bytes === end - start + 1).toBe(true);
-    expect(first.headers["cache-status"]).toContain("fwd=uri-miss");
+    expect(ownCacheStatus(first)).toContain("fwd=uri-miss");
     expect(first.headers["cache-status"]).not.toContain("range-bounded");
-    expect(first.headers["x-cache"]).toBe("MISS");
+    expect(ownXCache(first)).toBe("MISS");
+    // Two tiers: cold() purged the shield too, so it missed as well and asked the origin.
+    expect(shieldXCache(first)).toBe(twoTiers() ? "MISS" : undefined);
+    expectShieldEntry(first, /^changelog-edge; fwd=(uri-miss|miss); /);
+    // The origin's requests are per `segmentBytes` segment on either tier (on two, the shield's);
+    // on two tiers the POP asked the shield for each of its own, smaller segments.
     expect(await originSegmentStarts()).toEqual(segmentStarts(start, end));
+    expect(await originSegmentStarts(assetsUpstream())).toEqual(segmentStarts(start, end, popSegmentBytes()));
     const seen = await originRequests("assets");
     expect(seen.every((r) => r.method === "GET" && r.headers.host === "changelog.place")).toBe(true);
 
@@ -156,13 +189,21 @@ describe("origin requests for ranges", () => {
   it("a range over cached and uncached segments: Cache-Status says fwd=partial, and only the missing segments are fetched", async () => {
     const object = testObject("partial", 3 * segmentBytes + 1000, 309);
     await withObjectEntry(object);
-    const [start, end] = [segmentBytes - 1000, segmentBytes + 1000];
+    // Across the boundary of the edge's segments 0 (cached by withObjectEntry) and 1 (not).
+    const segment = popSegmentBytes();
+    const [start, end] = [segment - 1000, segment + 1000];
     const res = await streamFrom(object.path, { headers: { range: `bytes=${start}-${end}` }, expect: { fixture: object, start } });
     expect(res.status).toBe(206);
     expect(res.complete && res.mismatchAt === -1 && res.bytes === end - start + 1).toBe(true);
-    expect(res.headers["cache-status"]).toMatch(/^changelog-edge; fwd=partial; stored; .*detail="[^"]*segments=1\/2"$/);
-    expect(res.headers["x-cache"]).toBe("MISS");
-    expect(await originSegmentStarts()).toEqual([segmentBytes]);
+    expect(ownCacheStatus(res)).toMatch(/^changelog-edge; fwd=partial; stored; .*detail="[^"]*segments=1\/2"$/);
+    expect(ownXCache(res)).toBe("MISS");
+    expect(await originSegmentStarts(assetsUpstream())).toEqual([segment]);
+    // The 206's headers went out from segment 0 before segment 1 was asked for, so they carry the
+    // edge's entry alone: on two tiers not the shield's, which answered only afterwards.
+    expect(cacheStatusEntries(res)).toHaveLength(1);
+    // Two tiers: the POP's segment 1 lies in the shield's segment 0, which withObjectEntry brought
+    // there: the shield answered it from its cache and the origin heard nothing.
+    if (twoTiers()) expect(await originRequests("assets")).toEqual([]);
   });
 
   it("8 concurrent clients asking for the same cold range longer than an answer: each gets an answer's worth, one origin request per segment", async () => {
@@ -215,6 +256,11 @@ describe("origin requests for ranges", () => {
     for (const res of clients) expect(rangesSeen(madeFor(seen, res)).filter((r) => r === "(none)")).toHaveLength(1);
     expect(rangesSeen(seen).filter((r) => r === "(none)")).toHaveLength(8);
     expect(rangesSeen(seen).filter((r) => r !== "(none)").length).toBeLessThanOrEqual(1);
+    // Two tiers: each of those was the shield's, for one client's whole GET at the POP.
+    if (twoTiers()) {
+      const atShield = await originRequests("shield");
+      for (const res of clients) expect(rangesSeen(madeFor(atShield, res)).filter((r) => r === "(none)")).toHaveLength(1);
+    }
   });
 
   it("HEAD on a cold object: one origin request (the first segment, which is kept), then GET needs none", async () => {
@@ -260,9 +306,16 @@ describe("objects the store cannot keep (hit-for-pass)", () => {
     const first = await streamFrom(object.path, { headers: { range: "bytes=0-99" }, expect: { fixture: object, start: 0 } });
     expect(first.status).toBe(206);
     expect(first.complete && first.mismatchAt === -1 && first.bytes === 100).toBe(true);
-    expect(first.headers["cache-status"]).toMatch(/^changelog-edge; fwd=bypass; detail="[^"]*origin=assets cache-control-no-store"$/);
+    const refused = /^changelog-edge; fwd=bypass; detail="[^"]*origin=assets cache-control-no-store"$/;
+    expect(ownCacheStatus(first)).toMatch(refused);
+    // Two tiers: the shield could not keep it either.
+    expectShieldEntry(first, refused);
     expect(first.headers["cache-control"]).toBe("no-store");
-    expect(rangesSeen(await originRequests("assets"))).toEqual([`bytes=0-${segmentBytes - 1}`, "bytes=0-99"]);
+    // The edge's probe (to the shield, on two tiers), then the client's own bytes, passed: straight
+    // to the origin on either tier, as passes never go through the shield.
+    const own = await ownAssetsRequests();
+    expect(rangesSeen(own)).toEqual([`bytes=0-${popSegmentBytes() - 1}`, "bytes=0-99"]);
+    expect(own.at(-1)!.tier).toBe("edge");
 
     const passed = /^changelog-edge; fwd=bypass; detail="[^"]*origin=assets hit-for-pass cache-control-no-store"$/;
     const later: [label: string, run: () => ReturnType<typeof streamFrom>, check: (res: Awaited<ReturnType<typeof streamFrom>>) => void, sent: string][] = [
@@ -336,6 +389,9 @@ describe("answers other than the object", () => {
     const failed = await fetchWhole(mp3.path, { headers: { range: "bytes=0-99" } });
     expect(failed.status).toBe(503);
     expect((await originRequests("assets")).length).toBe(2);
+    // Two tiers: the shield made those two; the POP asked the shield once and passed its 503 on
+    // (asking again would make four origin requests of one).
+    if (twoTiers()) expect(await originRequests("shield")).toHaveLength(1);
 
     await resetOrigins();
     const ok = await streamFrom(mp3.path, { headers: { range: "bytes=0-99" }, expect: { fixture: mp3, start: 0 } });
@@ -347,17 +403,21 @@ describe("answers other than the object", () => {
   it("a later segment the origin refuses twice mid-download: the client still gets every byte, asked for by themselves", async () => {
     const object = testObject("refused-later", 2 * segmentBytes + 1000, 310);
     await withObjectEntry(object);
-    await injectFault("assets", { mode: "status", status: 503, times: 2, path: object.path });
+    // The edge's upstream refuses: the origin on one tier; on two, the shield, whose 5xx the POP
+    // does not ask again (the shield retried its origin already), so one refusal is the fetch's.
+    const upstream = assetsUpstream();
+    const refusals = twoTiers() ? 1 : 2;
+    await injectFault(upstream, { mode: "status", status: 503, times: refusals, path: object.path });
     // Segment 0 is cached, so the 206 goes out before segment 1 is asked for.
-    const [start, end] = [segmentBytes - 1000, segmentBytes + 999];
+    const segment = popSegmentBytes();
+    const [start, end] = [segment - 1000, segment + 999];
     const res = await streamFrom(object.path, { headers: { range: `bytes=${start}-${end}` }, expect: { fixture: object, start } });
     expect(res.status).toBe(206);
     expect(res.complete && res.mismatchAt === -1 && res.bytes === end - start + 1).toBe(true);
-    // Segment 1 refused twice (the fetch and its retry), then its slice on its own.
-    expect(rangesSeen(await originRequests("assets"))).toEqual([
-      `bytes=${segmentBytes}-${2 * segmentBytes - 1}`,
-      `bytes=${segmentBytes}-${2 * segmentBytes - 1}`,
-      `bytes=${segmentBytes}-${end}`,
+    // Segment 1 refused (the fetch and, on one tier, its retry), then its slice on its own.
+    expect(rangesSeen(await originRequests(upstream))).toEqual([
+      ...Array.from({ length: refusals }, () => `bytes=${segment}-${2 * segment - 1}`),
+      `bytes=${segment}-${end}`,
     ]);
   });
 
@@ -366,11 +426,17 @@ describe("answers other than the object", () => {
     await putObject(object);
     await cold(assets, object.path);
     await resetOrigins();
-    await cutAfter100k(object.path, 1);
+    // Cut by the edge's upstream (the shield on two tiers: it would otherwise absorb the origin's cut).
+    const upstream = assetsUpstream();
+    const segment = popSegmentBytes();
+    await cutAfter100k(object.path, 1, upstream);
     // An answer's worth from segment 0, read while the segment is stored: the cut (100,000 bytes
-    // into the segment) falls inside it.
+    // into the segment) falls inside it. (On two tiers an answer is as long as a POP segment, so
+    // it ends in segment 1, which is fetched as usual.)
     const start = 1000;
     const end = start + answerBytes - 1;
+    const segment0 = `bytes=0-${segment - 1}`;
+    const later = segmentStarts(segment, end, segment).map((s) => segmentHeader(s, object.size, segment));
     const res = await streamFrom(object.path, { headers: { range: `bytes=${start}-` }, expect: { fixture: object, start } });
     expect(res.status).toBe(206);
     expect(res.headers["content-range"]).toBe(`bytes ${start}-${end}/${object.size}`);
@@ -380,23 +446,26 @@ describe("answers other than the object", () => {
     // Segment 0 cut, the rest of the client's slice asked for on its own (from wherever the
     // client had got to: a read of an insert in progress may fail before it gave anything), and
     // segment 0 again to replace the broken copy, in the background.
-    await originRequestsReach(3, 0);
-    const seen = rangesSeen(await originRequests("assets"));
-    expect(seen.filter((r) => r === `bytes=0-${segmentBytes - 1}`)).toHaveLength(2);
-    const rest = seen.filter((r) => r !== `bytes=0-${segmentBytes - 1}`);
+    await originRequestsReach(3 + later.length, 0, upstream);
+    const seen = rangesSeen(await originRequests(upstream));
+    expect(seen.filter((r) => r === segment0)).toHaveLength(2);
+    for (const range of later) expect(seen.filter((r) => r === range)).toHaveLength(1);
+    const rest = seen.filter((r) => r !== segment0 && !later.includes(r));
     expect(rest).toHaveLength(1);
     const restFrom = Number(/^bytes=(\d+)-(\d+)$/.exec(rest[0]!)?.[1]);
-    expect(rest[0]).toBe(`bytes=${restFrom}-${end}`);
+    expect(rest[0]).toBe(`bytes=${restFrom}-${Math.min(end, segment - 1)}`);
     expect(restFrom).toBeGreaterThanOrEqual(start);
     expect(restFrom).toBeLessThanOrEqual(100_000);
     await new Promise((r) => setTimeout(r, 200));
     await resetOrigins();
-    // A player reading it all: segment 0 (the replacement) whole from the cache, only segment 1
-    // from the origin.
+    // A player reading it all: the segments that answer filled (segment 0 the replacement) whole
+    // from the cache, only the rest from upstream.
+    const filled = segmentStarts(0, end, segment);
+    const cachedEnd = filled.at(-1)! + segment;
     const { answers, reached } = await readLikeAPlayer(object.path, object);
     expect(reached).toBe(object.size);
-    expect(answers.filter((a) => a.from < segmentBytes).every((a) => a.headers["x-cache"] === "HIT")).toBe(true);
-    expect(rangesSeen(await originRequests("assets"))).toEqual([`bytes=${segmentBytes}-${object.size - 1}`]);
+    expect(answers.filter((a) => a.from < cachedEnd).every((a) => a.headers["x-cache"] === "HIT")).toBe(true);
+    expect(rangesSeen(await originRequests(upstream))).toEqual(segmentStarts(cachedEnd, object.size - 1, segment).map((s) => segmentHeader(s, object.size, segment)));
   });
 
   it("an origin that keeps dying mid-segment: the client sees a cut, never wrong or padded bytes; the next one gets it whole", async () => {
@@ -404,7 +473,10 @@ describe("answers other than the object", () => {
     await putObject(object);
     await cold(assets, object.path);
     await resetOrigins();
-    await cutAfter100k(object.path, 3);
+    // Cut by the edge's upstream (the shield on two tiers: it would otherwise absorb the origin's
+    // cuts): the segment, the rest of the client's slice, the replacement.
+    const upstream = assetsUpstream();
+    await cutAfter100k(object.path, 3, upstream);
     const start = 1000;
     const cut = await streamFrom(object.path, { headers: { range: `bytes=${start}-` }, expect: { fixture: object, start } });
     expect(cut.status).toBe(206);
@@ -413,7 +485,7 @@ describe("answers other than the object", () => {
     expect(cut.bytes).toBeLessThan(answerBytes);
     expect(cut.mismatchAt).toBe(-1);
 
-    await originRequestsReach(3, 300);
+    await originRequestsReach(3, 300, upstream);
     await resetOrigins();
     const whole = await streamFrom(object.path, { headers: { range: `bytes=${start}-` }, expect: { fixture: object, start } });
     expect(whole.status).toBe(206);
@@ -423,6 +495,8 @@ describe("answers other than the object", () => {
   it("an origin that dies in the middle of a 200 larger than an answer: the client sees a cut, never wrong bytes; the next one gets it whole", async () => {
     const object = testObject("cut-whole", 2 * segmentBytes + 1000, 313);
     await withObjectEntry(object);
+    // Cut at the origin on either tier: on two the shield passes the body on as it comes (it is
+    // larger than an answer), so the cut reaches the POP as its upstream's, and the client.
     await cutAfter100k(object.path, 1);
     const cut = await streamFrom(object.path, { expect: { fixture: object, start: 0 } });
     expect(cut.status).toBe(200);
@@ -431,6 +505,7 @@ describe("answers other than the object", () => {
     expect(cut.bytes).toBeLessThan(object.size);
     expect(cut.mismatchAt).toBe(-1);
     expect(rangesSeen(await originRequests("assets"))).toEqual(["(none)"]);
+    expect(rangesSeen(await ownAssetsRequests())).toEqual(["(none)"]);
 
     await resetOrigins();
     expectWhole(await streamFrom(object.path, { expect: { fixture: object, start: 0 } }), object.size);
@@ -442,68 +517,79 @@ describe("a segment stored while nobody read it through", () => {
   it("an origin that dies past the bytes a client asked for: the stored segment is read back, found broken and replaced", async () => {
     const object = testObject("cut-unread", 3 * segmentBytes + 1000, 305);
     await withObjectEntry(object);
-    await cutAfter100k(object.path, 1);
-    const [start, end] = [segmentBytes, segmentBytes + 10];
+    // Cut by the edge's upstream (the shield on two tiers: it would otherwise absorb the origin's
+    // cut), counted there, in the edge's own segments.
+    const upstream = assetsUpstream();
+    const segment = popSegmentBytes();
+    const wholeAtUpstream = () => wholeSegmentStarts(object.size, upstream, segment);
+    await cutAfter100k(object.path, 1, upstream);
+    const [start, end] = [segment, segment + 10];
     const small = await streamFrom(object.path, { headers: { range: `bytes=${start}-${end}` }, expect: { fixture: object, start } });
     expect(small.complete && small.mismatchAt === -1 && small.bytes === 11).toBe(true);
 
-    for (let waited = 0; waited < 50 && (await wholeSegmentStarts()).length < 2; waited++) {
+    for (let waited = 0; waited < 50 && (await wholeAtUpstream()).length < 2; waited++) {
       await new Promise((r) => setTimeout(r, 100));
     }
     // The cut segment, then its replacement. (When the cut beats the client's own read of its
-    // 11 bytes, those come from the origin by themselves: a range request of exactly them.)
-    expect(await wholeSegmentStarts()).toEqual([segmentBytes, segmentBytes]);
-    expect(rangesSeen(await originRequests("assets")).filter((r) => !isWholeSegment(r, object.size)).every((r) => r === `bytes=${start}-${end}`)).toBe(true);
+    // 11 bytes, those come from upstream by themselves: a range request of exactly them.)
+    expect(await wholeAtUpstream()).toEqual([segment, segment]);
+    expect(rangesSeen(await originRequests(upstream)).filter((r) => !isWholeSegment(r, object.size, segment)).every((r) => r === `bytes=${start}-${end}`)).toBe(true);
     await new Promise((r) => setTimeout(r, 200));
     await resetOrigins();
     // A player reading it all: segments 0 and 1 (the replacement) come whole from the cache,
-    // only 2 and 3 from the origin.
+    // only the later ones from upstream.
     const { answers, reached } = await readLikeAPlayer(object.path, object);
     expect(reached).toBe(object.size);
     expect(answers).toHaveLength(Math.ceil(object.size / answerBytes));
-    expect(answers.filter((a) => a.from < 2 * segmentBytes).every((a) => a.headers["x-cache"] === "HIT")).toBe(true);
-    expect(await originSegmentStarts()).toEqual([2 * segmentBytes, 3 * segmentBytes]);
+    expect(answers.filter((a) => a.from < 2 * segment).every((a) => a.headers["x-cache"] === "HIT")).toBe(true);
+    expect(await originSegmentStarts(upstream)).toEqual(segmentStarts(2 * segment, object.size - 1, segment));
   });
 
   it("a client whose bytes lie past the cut gets them whole, from the origin, and the segment is replaced", async () => {
     const object = testObject("cut-before-client", 3 * segmentBytes + 1000, 306);
     await withObjectEntry(object);
-    await cutAfter100k(object.path, 1);
-    const [start, end] = [segmentBytes + 500_000, segmentBytes + 500_010];
+    // Cut by the edge's upstream (the shield on two tiers: it would otherwise absorb the origin's cut).
+    const upstream = assetsUpstream();
+    const segment = popSegmentBytes();
+    await cutAfter100k(object.path, 1, upstream);
+    const [start, end] = [segment + 500_000, segment + 500_010];
     const small = await streamFrom(object.path, { headers: { range: `bytes=${start}-${end}` }, expect: { fixture: object, start } });
     expect(small.status).toBe(206);
     expect(small.complete && small.mismatchAt === -1 && small.bytes === 11).toBe(true);
 
-    await originRequestsReach(3, 0);
+    await originRequestsReach(3, 0, upstream);
     // The cut segment, the client's 11 bytes on their own, and the replacement segment.
-    expect(rangesSeen(await originRequests("assets")).sort()).toEqual(
-      [`bytes=${segmentBytes}-${2 * segmentBytes - 1}`, `bytes=${segmentBytes}-${2 * segmentBytes - 1}`, `bytes=${start}-${end}`].sort(),
+    expect(rangesSeen(await originRequests(upstream)).sort()).toEqual(
+      [`bytes=${segment}-${2 * segment - 1}`, `bytes=${segment}-${2 * segment - 1}`, `bytes=${start}-${end}`].sort(),
     );
     await new Promise((r) => setTimeout(r, 200));
     await resetOrigins();
     const again = await streamFrom(object.path, { headers: { range: `bytes=${start}-${end}` }, expect: { fixture: object, start } });
     expect(again.complete && again.mismatchAt === -1 && again.bytes === 11).toBe(true);
     expect(again.headers["x-cache"]).toBe("HIT");
-    expect(await originRequests("assets")).toHaveLength(0);
+    expect(await originRequests(upstream)).toHaveLength(0);
   });
 
   it("a segment whose replacement breaks too is dropped, and the next client fetches it afresh", async () => {
     const object = testObject("cut-twice", 3 * segmentBytes + 1000, 307);
     await withObjectEntry(object);
     // The segment fetch and its replacement are cut; the client's own 11 bytes (asked for on
-    // their own once the stored copy fails) are shorter than the cut and arrive whole.
-    await cutAfter100k(object.path, 3);
-    const [start, end] = [segmentBytes + 500_000, segmentBytes + 500_010];
+    // their own once the stored copy fails) are shorter than the cut and arrive whole. Cut by the
+    // edge's upstream (the shield on two tiers: it would otherwise absorb the origin's cuts).
+    const upstream = assetsUpstream();
+    const segment = popSegmentBytes();
+    await cutAfter100k(object.path, 3, upstream);
+    const [start, end] = [segment + 500_000, segment + 500_010];
     const small = await streamFrom(object.path, { headers: { range: `bytes=${start}-${end}` }, expect: { fixture: object, start } });
     expect(small.complete && small.mismatchAt === -1 && small.bytes === 11).toBe(true);
-    await originRequestsReach(3, 300);
+    await originRequestsReach(3, 300, upstream);
 
     await resetOrigins();
     const again = await streamFrom(object.path, { headers: { range: `bytes=${start}-${end}` }, expect: { fixture: object, start } });
     expect(again.status).toBe(206);
     expect(again.complete && again.mismatchAt === -1 && again.bytes === 11).toBe(true);
-    expect(again.headers["x-cache"]).toBe("MISS");
-    expect(await wholeSegmentStarts()).toEqual([segmentBytes]);
+    expect(ownXCache(again)).toBe("MISS");
+    expect(await wholeSegmentStarts(object.size, upstream, segment)).toEqual([segment]);
   });
 });
 
@@ -546,12 +632,19 @@ describe("a new version at the origin", () => {
 });
 
 describe("purge", () => {
-  const purge = (path: string, soft = false) =>
-    send(path, {
+  /**
+   * PURGEs `path` at every instance, as production's key purge reaches every POP and the shield
+   * (under Viceroy each instance's cache is its own); true when each of them said 200.
+   */
+  const purge = async (path: string, soft = false) => {
+    const answers = await sendToEveryInstance(path, {
       method: "PURGE",
       host: assets,
       headers: { "purge-token": edge().purgeToken, ...(soft ? { "fastly-soft-purge": "1" } : {}) },
     });
+    expect(answers).toHaveLength(twoTiers() ? 3 : 1);
+    return answers.every((a) => a.status === 200);
+  };
 
   /** Reads `object` through like a player (open ranges); expects every byte, one answer per 2 MiB. */
   async function readThrough(object: GeneratedFixture) {
@@ -572,12 +665,15 @@ describe("purge", () => {
     expect((await readThrough(object)).every((a) => a.headers["x-cache"] === "HIT")).toBe(true);
     expect(await originRequests("assets")).toEqual([]);
 
-    expect((await purge(`${object.path}?utm_source=app`)).status).toBe(200);
+    expect(await purge(`${object.path}?utm_source=app`)).toBe(true);
     await resetOrigins();
     const again = await readThrough(object);
-    // The first answer in each segment found it gone.
-    for (const a of again.filter((a) => a.from % segmentBytes === 0)) expect(a.headers["x-cache"]).toBe("MISS");
-    expect(again[0]!.headers["cache-status"]).toContain("fwd=uri-miss");
+    // The first answer in each of the edge's segments found it gone; on two tiers so did the
+    // shield, for the first answer in each of its own.
+    for (const a of again.filter((a) => a.from % popSegmentBytes() === 0)) expect(ownXCache(a)).toBe("MISS");
+    if (twoTiers()) for (const a of again.filter((a) => a.from % segmentBytes === 0)) expect(shieldXCache(a)).toBe("MISS");
+    expect(ownCacheStatus(again[0]!)).toContain("fwd=uri-miss");
+    expectShieldEntry(again[0]!, /fwd=uri-miss/);
     expect(await originSegmentStarts()).toEqual(segmentStarts(0, object.size - 1));
   });
 
@@ -587,7 +683,7 @@ describe("purge", () => {
     await cold(assets, object.path);
     const warm = await readThrough(object);
     const etag = String(warm[0]!.headers.etag);
-    expect((await purge(object.path, true)).status).toBe(200);
+    expect(await purge(object.path, true)).toBe(true);
     await resetOrigins();
 
     const stale = await streamFrom(object.path, { headers: { range: `bytes=${segmentBytes}-` }, expect: { fixture: object, start: segmentBytes } });
@@ -597,8 +693,11 @@ describe("purge", () => {
     for (let waited = 0; waited < 50 && (await originRequests("assets")).length === 0; waited++) {
       await new Promise((r) => setTimeout(r, 100));
     }
-    const seen = await originRequests("assets");
-    expect(seen.map((r) => [r.headers.range, r.headers["if-none-match"]])).toEqual([[`bytes=0-${segmentBytes - 1}`, etag]]);
+    // The object entry's revalidation: from the edge (on two tiers to the shield, with the POP's
+    // first segment) and, on two tiers, from the shield, whose copy was soft-purged too, to the origin.
+    const revalidations = async (origin: string) => (await originRequests(origin)).map((r) => [r.headers.range, r.headers["if-none-match"]]);
+    expect(await revalidations(assetsUpstream())).toEqual([[`bytes=0-${popSegmentBytes() - 1}`, etag]]);
+    expect(await revalidations("assets")).toEqual([[`bytes=0-${segmentBytes - 1}`, etag]]);
 
     await new Promise((r) => setTimeout(r, 200));
     await resetOrigins();
