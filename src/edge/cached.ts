@@ -5,10 +5,10 @@
 // transactional lookup. Core Cache (not the readthrough HTTP cache) so the same code runs in
 // production and under Viceroy.
 
-import { CoreCache, type CacheEntry, type TransactionCacheEntry } from "fastly:cache";
 import { closeNow, Lease } from "../cache/handle-lifetime.js";
 import type { CacheOutcome } from "../cache/outcome.js";
-import { decidePhase } from "../cache/phase.js";
+import { decidePhase, factsOf } from "../cache/phase.js";
+import { evict, type StoreEntry, type StoreTransaction, type StoreWriter } from "../cache/store.js";
 import {
   bodyCheck,
   chunkedReadBackLimit,
@@ -40,7 +40,7 @@ import { withoutConnectionSpecific } from "../http/hop-by-hop.js";
 import { isNullBodyStatus } from "../http/null-body.js";
 import { answerShapingHeaders } from "../http/origin-request.js";
 import { statusWithoutAnswer } from "../http/origin-failure.js";
-import { evict, hitsOf } from "./core-cache.js";
+import { coreStore } from "./core-store.js";
 import type { RequestContext } from "./context.js";
 import { originUnavailable } from "./origin-fetch.js";
 import { fetchWithRetry, type OriginResult } from "./origin-retry.js";
@@ -51,7 +51,7 @@ type Cacheable = ToOrigin & { cache: CachePlacement };
 
 export async function serveCached(ctx: RequestContext, decision: Cacheable): Promise<Served> {
   // RFC 9111 §4.1: Core Cache picks the variant whose Vary headers match this request's.
-  const lease = new Lease(CoreCache.transactionLookup(decision.cache.key, { headers: ctx.req.headers }));
+  const lease = new Lease(await coreStore.transactionLookup(decision.cache.key, ctx.req.headers));
   try {
     return await serveLooked(ctx, decision, lease);
   } finally {
@@ -60,18 +60,11 @@ export async function serveCached(ctx: RequestContext, decision: Cacheable): Pro
   }
 }
 
-async function serveLooked(ctx: RequestContext, decision: Cacheable, lease: Lease<TransactionCacheEntry>): Promise<Served> {
+async function serveLooked(ctx: RequestContext, decision: Cacheable, lease: Lease<StoreTransaction>): Promise<Served> {
   const tx = lease.handle;
-  const state = tx.state();
-  const stored = state.found() ? decodeStored(tx.userMetadata()) : null;
-  const phase = decidePhase({
-    found: state.found(),
-    times: stored?.times ?? null,
-    // Only a found entry has an age to ask for.
-    ageSeconds: stored ? tx.age() / 1000 : 0,
-    stale: state.stale(),
-    obligated: state.mustInsertOrUpdate(),
-  });
+  const found = tx.found();
+  const stored = found ? decodeStored(tx.userMetadata()) : null;
+  const phase = decidePhase(factsOf(tx, stored?.times ?? null));
 
   if (stored && phase.action === "serve-fresh") return fromCache(ctx, decision, lease, stored, { state: "hit" });
   if (stored && phase.action === "serve-stale") {
@@ -123,7 +116,7 @@ async function serveLooked(ctx: RequestContext, decision: Cacheable, lease: Leas
 function store(
   ctx: RequestContext,
   decision: Cacheable,
-  lease: Lease<TransactionCacheEntry>,
+  lease: Lease<StoreTransaction>,
   upstream: Response,
   fwd: "uri-miss" | "stale",
 ): Served {
@@ -181,13 +174,13 @@ interface ReadBackResult {
 }
 
 /** Whether an entry is one of the edge's (not an eviction's tombstone, not foreign). */
-function isOurs(entry: CacheEntry): boolean {
+function isOurs(entry: StoreEntry): boolean {
   return decodeStored(entry.userMetadata()) !== null;
 }
 
 /** What a fresh lookup of `key` finds now (`Afterwards`); Vary'd entries need the request's headers. */
 function afterwards(key: string, headers: Headers | undefined): Afterwards {
-  const entry = CoreCache.lookup(key, headers ? { headers } : undefined);
+  const entry = coreStore.lookup(key, headers);
   if (!entry) return null;
   const found = isOurs(entry) ? { length: entry.length() } : null;
   entry.close();
@@ -201,7 +194,7 @@ function afterwards(key: string, headers: Headers | undefined): Afterwards {
  * whole one in JavaScript, so the fresh lookup is the evidence (`readBackVerdict`).
  */
 async function readBackOf(key: string, headers: Headers | undefined, keep: boolean, idleMs: number): Promise<ReadBackResult> {
-  const entry = CoreCache.lookup(key, headers ? { headers } : undefined);
+  const entry = coreStore.lookup(key, headers);
   if (!entry || !isOurs(entry)) {
     entry?.close();
     return { verdict: readBackVerdict({ seen: false, ended: "end", bytes: 0, after: null }), bytes: 0 };
@@ -246,7 +239,7 @@ async function verifyStored(decision: Cacheable, headers: Headers): Promise<Read
   const result = await readBackOf(key, headers, false, origins[decision.origin].betweenBytesTimeout);
   if (result.verdict === "cut" || result.verdict === "too-long") {
     console.error(`cached chunked body of ${key} ${result.verdict === "cut" ? `broke off after ${result.bytes} bytes` : "is too long to check"}; evicted`);
-    evict(key);
+    evict(coreStore, key);
   }
   return result;
 }
@@ -287,7 +280,7 @@ function cacheTimesOf(decision: Cacheable, stored: StoredResponse, originKeys: r
  * truncated object is never stored as complete.
  */
 async function fill(
-  writer: import("fastly:body").FastlyBody,
+  writer: StoreWriter,
   upstream: Response,
   key: string,
 ): Promise<void> {
@@ -308,7 +301,7 @@ async function fill(
   } catch (error) {
     console.error(`cache fill of ${key} abandoned: ${String(error)}`);
     writer.abandon();
-    evict(key);
+    evict(coreStore, key);
   }
 }
 
@@ -316,7 +309,7 @@ async function fill(
 async function refresh(
   ctx: RequestContext,
   decision: Cacheable,
-  tx: TransactionCacheEntry,
+  tx: StoreTransaction,
   stored: StoredResponse,
 ): Promise<void> {
   const result = await fetchWithRetry(ctx, decision, {
@@ -336,7 +329,7 @@ async function refresh(
     // The updated response may not be kept (a 304 that says no-store, private…): the old copy
     // must not be served again either, so it goes.
     tx.cancel();
-    evict(decision.cache.key);
+    evict(coreStore, decision.cache.key);
     return;
   }
   const policy = storePolicy(decision.origin, upstream.status, upstream.headers);
@@ -351,11 +344,11 @@ async function refresh(
     // Checked on the side first, so a cut refresh never replaces the stale copy: appended on the
     // host to an entry of its own, read back, and only a whole body goes into the real insert.
     const scratch = `chunked-refresh ${ctx.requestId}`;
-    const side = CoreCache.insert(scratch, { maxAge: 60_000, userMetadata: encodeStored(fresh) });
+    const side = coreStore.insert(scratch, { maxAge: 60_000, userMetadata: encodeStored(fresh) });
     if (upstream.body) side.append(upstream.body);
     side.close();
     const checked = await readBackOf(scratch, undefined, true, origins[decision.origin].betweenBytesTimeout);
-    evict(scratch);
+    evict(coreStore, scratch);
     if (!checked.body) {
       console.error(`refresh of ${decision.cache.key} dropped: its chunked body was ${checked.verdict}; the stale copy stays`);
       tx.cancel();
@@ -419,7 +412,7 @@ async function wholeBody(upstream: Response, declared: number): Promise<Uint8Arr
  * replace the stored ones of the same name; the times follow the updated headers (a new
  * Surrogate-Control), as a fresh store would.
  */
-function freshenedBy304(decision: Cacheable, tx: TransactionCacheEntry, stored: StoredResponse, notModified: Headers): StoredResponse | null {
+function freshenedBy304(decision: Cacheable, tx: StoreTransaction, stored: StoredResponse, notModified: Headers): StoredResponse | null {
   const merged = freshenedWith(stored, notModified, stored.times);
   const policy = storePolicy(decision.origin, merged.status, storedHeaders(merged));
   if (!policy.store) return null;
@@ -438,7 +431,7 @@ function fromCache(
   ctx: RequestContext,
   decision: Cacheable,
   /** Held by the caller, who releases it; a body out of it holds it until the body ends. */
-  lease: Lease<CacheEntry>,
+  lease: Lease<StoreEntry>,
   stored: StoredResponse,
   outcome: Omit<CacheOutcome, "origin">,
   /** For the miss that inserts a chunked body: whether its client may have the body's end. */
@@ -447,7 +440,7 @@ function fromCache(
   const entry = lease.handle;
   const age = outcome.age ?? entry.age() / 1000;
   // Left out, not made up, where the platform cannot count (Viceroy).
-  const hits = outcome.hits ?? hitsOf(entry);
+  const hits = outcome.hits ?? entry.hits();
   const cache: CacheOutcome = {
     ...outcome,
     origin: decision.origin,
@@ -485,7 +478,7 @@ function fromCache(
       const after = afterwards(key, ctx.req.headers);
       if (endVerdict(delivered, after) === "whole") return true;
       console.error(`cached chunked body of ${key} broke off after ${delivered} bytes while read`);
-      if (after !== null) evict(key);
+      if (after !== null) evict(coreStore, key);
       return false;
     });
   const body = lease.body(vouchedBody(entry.body(), vouch, origins[decision.origin].betweenBytesTimeout));

@@ -6,15 +6,15 @@
 // Bytes never pass through JavaScript here: origin bodies are appended to cache inserts by
 // the host, and reads are host-backed streams of one segment each.
 
-import { CoreCache, type CacheEntry, type TransactionCacheEntry } from "fastly:cache";
 import { closeNow, closerOf, Lease } from "../cache/handle-lifetime.js";
 import { decodeMetadata, encodeMetadata, readSegmentAnswer, type StoredAnswer, type StoredMetadata, type StoredObject } from "../cache/asset-object.js";
-import { decidePhase, phaseOf, type PhaseDecision } from "../cache/phase.js";
+import { decidePhase, factsOf, phaseOf, type PhaseDecision } from "../cache/phase.js";
 import { retention, type Freshness } from "../cache/policy.js";
+import { evict, type StoreEntry, type StoreTransaction } from "../cache/store.js";
 import { segmentBytes, segmentLength, segmentRange, storeKeys, type SegmentSlice } from "../cache/segments.js";
 import type { ToOrigin } from "../decision.js";
 import type { RequestContext } from "./context.js";
-import { evict, hitsOf } from "./core-cache.js";
+import { coreStore } from "./core-store.js";
 import { origins } from "../config/origins.js";
 import { statusWithoutAnswer } from "../http/origin-failure.js";
 import { answerShapingHeaders } from "../http/origin-request.js";
@@ -24,9 +24,9 @@ import { answerWithRetry, OriginUnreachable } from "./origin-retry.js";
 const clientOnlyHeaders = [...answerShapingHeaders, "cookie", "authorization"];
 
 export interface ObjectLookup {
-  readonly entry: TransactionCacheEntry;
+  readonly entry: StoreTransaction;
   /** Closes `entry`: the caller releases it when done, bodies and background work hold it. */
-  readonly lease: Lease<TransactionCacheEntry>;
+  readonly lease: Lease<StoreTransaction>;
   /** The stored metadata when a usable copy was found. */
   readonly stored: StoredMetadata | null;
   /** This request must insert or update the object entry (insert, update or cancel it). */
@@ -45,29 +45,22 @@ export interface ObjectLookup {
 }
 
 export async function lookupObject(objectKey: string): Promise<ObjectLookup> {
-  const entry = await CoreCache.transactionLookupAsync(storeKeys.object(objectKey)).wait();
+  const entry = await coreStore.transactionLookup(storeKeys.object(objectKey));
   const lease = new Lease(entry);
-  const state = entry.state();
-  const obligated = state.mustInsertOrUpdate();
-  if (!state.found()) {
-    const phase = decidePhase({ found: false, times: null, ageSeconds: 0, stale: false, obligated });
-    return { entry, lease, stored: null, obligated, freshness: null, phase, ageSeconds: 0, ttlSeconds: 0, hits: undefined };
-  }
-  const stored = decodeMetadata(new TextDecoder().decode(entry.userMetadata()));
-  const ageSeconds = entry.age() / 1000;
-  const stale = state.stale();
-  const freshness = stored ? phaseOf(ageSeconds, stored.times, stale) : null;
-  const copy = stored?.kind === "pass" ? null : stored;
+  const found = entry.found();
+  const stored = found ? decodeMetadata(entry.userMetadata()) : null;
+  // A hit-for-pass marker is no copy to serve (objectFor passes, or asks the origin again).
+  const facts = factsOf(entry, stored?.kind === "pass" ? null : (stored?.times ?? null));
   return {
     entry,
     lease,
     stored,
-    obligated,
-    freshness,
-    phase: decidePhase({ found: true, times: copy?.times ?? null, ageSeconds, stale, obligated }),
-    ageSeconds,
-    ttlSeconds: (entry.maxAge() - entry.age()) / 1000,
-    hits: hitsOf(entry),
+    obligated: facts.obligated,
+    freshness: stored ? phaseOf(facts.ageSeconds, stored.times, facts.stale) : null,
+    phase: decidePhase(facts),
+    ageSeconds: facts.ageSeconds,
+    ttlSeconds: found ? (entry.maxAge() - entry.age()) / 1000 : 0,
+    hits: found ? entry.hits() : undefined,
   };
 }
 
@@ -93,9 +86,9 @@ function objectWriteOptions(stored: StoredMetadata, urlKey: string, ageSeconds =
  */
 const segmentMark = "segment";
 
-function isSegmentEntry(entry: CacheEntry): boolean {
+function isSegmentEntry(entry: StoreEntry): boolean {
   try {
-    return new TextDecoder().decode(entry.userMetadata()) === segmentMark;
+    return entry.userMetadata() === segmentMark;
   } catch {
     return false;
   }
@@ -125,7 +118,7 @@ export function insertObject(lookup: ObjectLookup, object: StoredMetadata, urlKe
 
 /** Replaces the object entry without a transaction (a new version seen mid-request). */
 export function replaceObject(objectKey: string, object: StoredObject, urlKey: string): void {
-  CoreCache.insert(storeKeys.object(objectKey), { ...objectWriteOptions(object, urlKey), length: 0 }).close();
+  coreStore.insert(storeKeys.object(objectKey), { ...objectWriteOptions(object, urlKey), length: 0 }).close();
 }
 
 /** Gives a found object entry a new fresh period after the origin confirmed it (304). */
@@ -134,7 +127,7 @@ export function freshenObject(lookup: ObjectLookup, stored: StoredMetadata, urlK
 }
 
 /** Stores a non-2xx answer whole and returns the entry to read it back from. */
-export function insertAnswer(lookup: ObjectLookup, answer: StoredAnswer, body: ReadableStream | null, length: number, urlKey: string): CacheEntry {
+export function insertAnswer(lookup: ObjectLookup, answer: StoredAnswer, body: ReadableStream | null, length: number, urlKey: string): StoreEntry {
   const [writer, reader] = lookup.entry.insertAndStreamBack({ ...objectWriteOptions(answer, urlKey), length });
   if (body) writer.append(body);
   writer.close();
@@ -142,7 +135,7 @@ export function insertAnswer(lookup: ObjectLookup, answer: StoredAnswer, body: R
 }
 
 /** Releases an obligation nobody will fulfil, so collapsed waiters try for themselves. */
-export function release(entry: TransactionCacheEntry): void {
+export function release(entry: StoreTransaction): void {
   try {
     entry.cancel();
   } catch {
@@ -183,7 +176,7 @@ async function fetchRange(ctx: RequestContext, decision: ToOrigin, range: string
 /** A segment ready to be read: a found entry, or the read side of an insert in progress. */
 export interface OpenSegment {
   readonly index: number;
-  readonly entry: CacheEntry;
+  readonly entry: StoreEntry;
   /** True when the bytes were already in the cache when the request looked. */
   readonly cached: boolean;
   /**
@@ -224,7 +217,7 @@ export function statusFor(error: unknown): 503 | 504 {
  * A stale segment (soft purge, or older than its lifetime) of the version the object entry
  * vouches for is still the right bytes: renew it instead of fetching it again.
  */
-function freshenSegment(entry: TransactionCacheEntry, object: StoredObject, index: number, urlKey: string): void {
+function freshenSegment(entry: StoreTransaction, object: StoredObject, index: number, urlKey: string): void {
   try {
     const { length: _length, ...options } = segmentWriteOptions(object, index, urlKey);
     entry.update(options);
@@ -235,7 +228,7 @@ function freshenSegment(entry: TransactionCacheEntry, object: StoredObject, inde
 }
 
 /** Inserts an origin segment body under the version's key and returns its read side. */
-function insertSegment(entry: TransactionCacheEntry, object: StoredObject, index: number, body: ReadableStream, urlKey: string): CacheEntry {
+function insertSegment(entry: StoreTransaction, object: StoredObject, index: number, body: ReadableStream, urlKey: string): StoreEntry {
   const [writer, reader] = entry.insertAndStreamBack(segmentWriteOptions(object, index, urlKey));
   writer.append(body);
   writer.close();
@@ -253,16 +246,16 @@ export async function storeArrivedSegment(
   response: Response,
   urlKey: string,
 ): Promise<OpenSegment> {
-  const entry = await CoreCache.transactionLookupAsync(storeKeys.segment(objectKey, object.version, index, object.segment)).wait();
-  const state = entry.state();
-  const found = state.found() && isSegmentEntry(entry);
-  if (!found && state.mustInsertOrUpdate() && response.body) {
+  const entry = await coreStore.transactionLookup(storeKeys.segment(objectKey, object.version, index, object.segment));
+  const obligated = entry.mustInsertOrUpdate();
+  const found = entry.found() && isSegmentEntry(entry);
+  if (!found && obligated && response.body) {
     const reader = insertSegment(entry, object, index, response.body, urlKey);
     return { index, entry: reader, cached: false, close: closerOf(reader, entry) };
   }
   await response.body?.cancel();
   if (found) {
-    if (state.mustInsertOrUpdate()) freshenSegment(entry, object, index, urlKey);
+    if (obligated) freshenSegment(entry, object, index, urlKey);
     return { index, entry, cached: true, close: closerOf(entry) };
   }
   release(entry);
@@ -282,13 +275,13 @@ export async function openSegment(
 ): Promise<OpenSegment> {
   const objectKey = decision.cache.key;
   const urlKey = decision.cache.surrogateKey;
-  const entry = await CoreCache.transactionLookupAsync(storeKeys.segment(objectKey, object.version, index, object.segment)).wait();
-  const state = entry.state();
-  if (state.found() && isSegmentEntry(entry)) {
-    if (state.mustInsertOrUpdate()) freshenSegment(entry, object, index, urlKey);
+  const entry = await coreStore.transactionLookup(storeKeys.segment(objectKey, object.version, index, object.segment));
+  const obligated = entry.mustInsertOrUpdate();
+  if (entry.found() && isSegmentEntry(entry)) {
+    if (obligated) freshenSegment(entry, object, index, urlKey);
     return { index, entry, cached: true, close: closerOf(entry) };
   }
-  if (!state.mustInsertOrUpdate()) {
+  if (!obligated) {
     closeNow(entry);
     throw new SegmentUnavailable(`segment ${index}: no copy and no obligation`);
   }
@@ -353,20 +346,20 @@ export async function repairSegment(
     response = await fetchSegment(ctx, decision, index, object);
   } catch (error) {
     console.error(`assets ${decision.cache.key}: segment ${index} could not be fetched again: ${String(error)}`);
-    evict(key);
+    evict(coreStore, key);
     return;
   }
   if (!isSegmentOf(response, object, index)) {
     await response.body?.cancel();
-    evict(key);
+    evict(coreStore, key);
     return;
   }
-  const writer = CoreCache.insert(key, segmentWriteOptions(object, index, decision.cache.surrogateKey));
+  const writer = coreStore.insert(key, segmentWriteOptions(object, index, decision.cache.surrogateKey));
   writer.append(response.body!);
   writer.close();
   if ((await storedWhole(key, segmentLength(index, object.size, object.segment))) !== true) {
     console.error(`assets ${decision.cache.key}: segment ${index} broke again while stored; leaving no copy`);
-    evict(key);
+    evict(coreStore, key);
   }
 }
 
@@ -378,7 +371,7 @@ export async function repairSegment(
  * production dropped by itself).
  */
 async function storedWhole(key: string, length: number): Promise<boolean | null> {
-  const entry = CoreCache.lookup(key);
+  const entry = coreStore.lookup(key);
   if (!entry || !isSegmentEntry(entry)) {
     entry?.close();
     return null;
@@ -415,7 +408,7 @@ export async function verifySegment(
   if (whole !== false) return;
   if (!ctx.backends.allows(1)) {
     console.error(`assets ${decision.cache.key}: stored segment ${index} is broken; no backend request left to replace it`);
-    evict(storeKeys.segment(decision.cache.key, object.version, index, object.segment));
+    evict(coreStore, storeKeys.segment(decision.cache.key, object.version, index, object.segment));
     return;
   }
   console.error(`assets ${decision.cache.key}: stored segment ${index} is broken; replacing it`);
@@ -458,9 +451,9 @@ export function readSlice(open: OpenSegment, slice: SegmentSlice, object: Stored
 export function countCached(objectKey: string, object: StoredObject, indices: readonly number[]): number {
   let cached = 0;
   for (const index of indices) {
-    const entry = CoreCache.lookup(storeKeys.segment(objectKey, object.version, index, object.segment));
+    const entry = coreStore.lookup(storeKeys.segment(objectKey, object.version, index, object.segment));
     if (!entry) continue;
-    if (entry.state().usable() && isSegmentEntry(entry)) cached++;
+    if (entry.usable() && isSegmentEntry(entry)) cached++;
     entry.close();
   }
   return cached;
