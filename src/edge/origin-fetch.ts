@@ -52,7 +52,7 @@ export async function fetchFromOrigin(
   options: OriginFetchOptions = {},
 ): Promise<Response> {
   const origin = origins[decision.origin];
-  const headers = originRequestHeaders(ctx.req, ctx.requestId);
+  const headers = originRequestHeaders(ctx.req, ctx.requestId, ctx.tier.fromPop);
   for (const name of options.drop ?? []) headers.delete(name);
   for (const [name, value] of Object.entries(options.headers ?? {})) headers.set(name, value);
   const method = options.method ?? ctx.req.method;

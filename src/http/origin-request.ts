@@ -45,7 +45,13 @@ const edgeOnlyPrefix = "fastly-";
  */
 export const answerShapingHeaders = ["range", "if-range", "if-match", "if-none-match", "if-modified-since", "if-unmodified-since"] as const;
 
-export function originRequestHeaders(req: EdgeRequest, requestId: string): Headers {
+/**
+ * @param fromPop the request came from a POP of this service (proven by the shield token): the
+ *   client is that POP, and the listener is who the POP said (its Fastly-Client-IP, and its
+ *   X-Forwarded-For, which already ends with the listener), so origins behind the shield see
+ *   the listener as on one tier.
+ */
+export function originRequestHeaders(req: EdgeRequest, requestId: string, fromPop = false): Headers {
   const headers = new Headers();
   const dropped = new Set([
     ...hopByHop,
@@ -60,7 +66,12 @@ export function originRequestHeaders(req: EdgeRequest, requestId: string): Heade
   }
   headers.set("x-forwarded-host", req.host);
   headers.set("x-request-id", requestId);
-  if (req.clientIp) {
+  const listener = fromPop ? req.headers.get("fastly-client-ip")?.trim() : undefined;
+  if (listener) {
+    headers.set("fastly-client-ip", listener);
+    const forwardedFor = req.headers.get("x-forwarded-for")?.trim();
+    headers.set("x-forwarded-for", forwardedFor || listener);
+  } else if (req.clientIp) {
     // What a Fastly VCL service sends: the client's address, and X-Forwarded-For with it
     // appended (https://www.fastly.com/documentation/reference/http/http-headers/X-Forwarded-For).
     headers.set("fastly-client-ip", req.clientIp);

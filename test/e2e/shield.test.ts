@@ -56,7 +56,8 @@ describe.skipIf(edge().tiers !== 2)("two tiers: a POP fills through the shield (
     const mp3 = mp3s.spareF;
     await cold(assets, mp3.path);
     await resetOrigins(); // the purges are not this request's
-    const res = await send(mp3.path, { host: assets, headers: { range: "bytes=1000-4999" } });
+    // From 127.0.0.3, so the listener's address differs from the POP's (127.0.0.1) at the shield.
+    const res = await send(mp3.path, { host: assets, from: "127.0.0.3", headers: { range: "bytes=1000-4999" } });
     expect(res.status).toBe(206);
     expect(res.headers["content-range"]).toBe(`bytes 1000-4999/${mp3.size}`);
     expect(res.body).toEqual(Buffer.from(fixtureBytes(mp3, 1000, 5000)));
@@ -79,6 +80,8 @@ describe.skipIf(edge().tiers !== 2)("two tiers: a POP fills through the shield (
     expect(atAssets.length).toBeGreaterThanOrEqual(1);
     expect(fromTier(atAssets, "edge")).toEqual([]);
     expect(atAssets.map((r) => r.headers["x-request-id"])).toEqual(atAssets.map(() => id));
+    // The origin behind the shield is told the listener, not the POP.
+    expect(atAssets.map((r) => [r.headers["fastly-client-ip"], r.headers["x-forwarded-for"]])).toEqual(atAssets.map(() => ["127.0.0.3", "127.0.0.3"]));
     // The shield never asked itself, and nothing else reached an origin.
     expect(await originRequests("app")).toEqual([]);
     expect(await originRequests("feeds")).toEqual([]);

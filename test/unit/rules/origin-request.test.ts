@@ -17,6 +17,18 @@ const forged = {
 };
 
 describe("rule 15: what an origin request carries", () => {
+  it("behind the shield, names the listener the POP named, not the POP; from anyone else, the client", () => {
+    const fromPop = { "fastly-client-ip": "203.0.113.9", "x-forwarded-for": "203.0.113.9" };
+    const req = { ...edgeRequest("https://cdn.changelog.com/uploads/podcast/1/x.mp3", { headers: fromPop }), clientIp: "151.101.1.1" };
+    const relayed = originRequestHeaders(req, "req-1", true);
+    expect(relayed.get("fastly-client-ip")).toBe("203.0.113.9");
+    expect(relayed.get("x-forwarded-for")).toBe("203.0.113.9");
+    // A client claiming the same is not believed.
+    const claimed = originRequestHeaders(req, "req-1");
+    expect(claimed.get("fastly-client-ip")).toBe("151.101.1.1");
+    expect(claimed.get("x-forwarded-for")).toBe("203.0.113.9, 151.101.1.1");
+  });
+
   it("never forwards the shield token a client (or a POP) sent: only the edge's own shield request sets it", () => {
     const req = edgeRequest("https://cdn.changelog.com/uploads/podcast/1/x.mp3", { headers: { [tierHeader]: "guess", "purge-token": "t" } });
     const headers = originRequestHeaders(req, "req-1");
