@@ -8,7 +8,7 @@
 import { closeNow, Lease } from "../cache/handle-lifetime.js";
 import type { CacheOutcome } from "../cache/outcome.js";
 import { decidePhase, factsOf } from "../cache/phase.js";
-import { evict, type StoreEntry, type StoreTransaction, type StoreWriter } from "../cache/store.js";
+import { evict, type CacheStore, type StoreEntry, type StoreTransaction, type StoreWriter } from "../cache/store.js";
 import {
   bodyCheck,
   chunkedReadBackLimit,
@@ -40,7 +40,6 @@ import { withoutConnectionSpecific } from "../http/hop-by-hop.js";
 import { isNullBodyStatus } from "../http/null-body.js";
 import { answerShapingHeaders } from "../http/origin-request.js";
 import { statusWithoutAnswer } from "../http/origin-failure.js";
-import { coreStore } from "./core-store.js";
 import type { RequestContext } from "./context.js";
 import { originUnavailable } from "./origin-fetch.js";
 import { fetchWithRetry, type OriginResult } from "./origin-retry.js";
@@ -51,7 +50,7 @@ type Cacheable = ToOrigin & { cache: CachePlacement };
 
 export async function serveCached(ctx: RequestContext, decision: Cacheable): Promise<Served> {
   // RFC 9111 §4.1: Core Cache picks the variant whose Vary headers match this request's.
-  const lease = new Lease(await coreStore.transactionLookup(decision.cache.key, ctx.req.headers));
+  const lease = new Lease(await ctx.store.transactionLookup(decision.cache.key, ctx.req.headers));
   try {
     return await serveLooked(ctx, decision, lease);
   } finally {
@@ -139,12 +138,12 @@ function store(
   if (check === "chunked") {
     if (upstream.body) writer.append(upstream.body);
     writer.close();
-    readBack = verifyStored(decision, ctx.req.headers);
+    readBack = verifyStored(ctx.store, decision, ctx.req.headers);
     // The transaction stays open until the insert is read back whole (or found cut).
     ctx.event.waitUntil(lease.during(readBack).then(() => undefined));
   } else {
     // The transaction stays open until its insert is written in full.
-    ctx.event.waitUntil(lease.during(fill(writer, upstream, decision.cache.key)));
+    ctx.event.waitUntil(lease.during(fill(ctx.store, writer, upstream, decision.cache.key)));
   }
   const age = originAgeSeconds(upstream.headers);
   try {
@@ -179,8 +178,8 @@ function isOurs(entry: StoreEntry): boolean {
 }
 
 /** What a fresh lookup of `key` finds now (`Afterwards`); Vary'd entries need the request's headers. */
-function afterwards(key: string, headers: Headers | undefined): Afterwards {
-  const entry = coreStore.lookup(key, headers);
+function afterwards(store: CacheStore, key: string, headers: Headers | undefined): Afterwards {
+  const entry = store.lookup(key, headers);
   if (!entry) return null;
   const found = isOurs(entry) ? { length: entry.length() } : null;
   entry.close();
@@ -193,8 +192,8 @@ function afterwards(key: string, headers: Headers | undefined): Afterwards {
  * reading handle's own length stays unknown (Viceroy), and a read of a failed insert ends like a
  * whole one in JavaScript, so the fresh lookup is the evidence (`readBackVerdict`).
  */
-async function readBackOf(key: string, headers: Headers | undefined, keep: boolean, idleMs: number): Promise<ReadBackResult> {
-  const entry = coreStore.lookup(key, headers);
+async function readBackOf(store: CacheStore, key: string, headers: Headers | undefined, keep: boolean, idleMs: number): Promise<ReadBackResult> {
+  const entry = store.lookup(key, headers);
   if (!entry || !isOurs(entry)) {
     entry?.close();
     return { verdict: readBackVerdict({ seen: false, ended: "end", bytes: 0, after: null }), bytes: 0 };
@@ -222,7 +221,7 @@ async function readBackOf(key: string, headers: Headers | undefined, keep: boole
     reader?.cancel().catch(() => {});
   }
   closeNow(entry);
-  const verdict = readBackVerdict({ seen: true, ended, bytes, after: afterwards(key, headers) });
+  const verdict = readBackVerdict({ seen: true, ended, bytes, after: afterwards(store, key, headers) });
   if (verdict !== "whole" || !keep) return { verdict, bytes };
   const body = new Uint8Array(bytes);
   let at = 0;
@@ -234,12 +233,12 @@ async function readBackOf(key: string, headers: Headers | undefined, keep: boole
 }
 
 /** The read-back of a chunked insert: a cut or unchecked copy is evicted, never served again. */
-async function verifyStored(decision: Cacheable, headers: Headers): Promise<ReadBackResult> {
+async function verifyStored(store: CacheStore, decision: Cacheable, headers: Headers): Promise<ReadBackResult> {
   const key = decision.cache.key;
-  const result = await readBackOf(key, headers, false, origins[decision.origin].betweenBytesTimeout);
+  const result = await readBackOf(store, key, headers, false, origins[decision.origin].betweenBytesTimeout);
   if (result.verdict === "cut" || result.verdict === "too-long") {
     console.error(`cached chunked body of ${key} ${result.verdict === "cut" ? `broke off after ${result.bytes} bytes` : "is too long to check"}; evicted`);
-    evict(coreStore, key);
+    evict(store, key);
   }
   return result;
 }
@@ -280,6 +279,7 @@ function cacheTimesOf(decision: Cacheable, stored: StoredResponse, originKeys: r
  * truncated object is never stored as complete.
  */
 async function fill(
+  store: CacheStore,
   writer: StoreWriter,
   upstream: Response,
   key: string,
@@ -301,7 +301,7 @@ async function fill(
   } catch (error) {
     console.error(`cache fill of ${key} abandoned: ${String(error)}`);
     writer.abandon();
-    evict(coreStore, key);
+    evict(store, key);
   }
 }
 
@@ -329,7 +329,7 @@ async function refresh(
     // The updated response may not be kept (a 304 that says no-store, private…): the old copy
     // must not be served again either, so it goes.
     tx.cancel();
-    evict(coreStore, decision.cache.key);
+    evict(ctx.store, decision.cache.key);
     return;
   }
   const policy = storePolicy(decision.origin, upstream.status, upstream.headers);
@@ -344,11 +344,11 @@ async function refresh(
     // Checked on the side first, so a cut refresh never replaces the stale copy: appended on the
     // host to an entry of its own, read back, and only a whole body goes into the real insert.
     const scratch = `chunked-refresh ${ctx.requestId}`;
-    const side = coreStore.insert(scratch, { maxAge: 60_000, userMetadata: encodeStored(fresh) });
+    const side = ctx.store.insert(scratch, { maxAge: 60_000, userMetadata: encodeStored(fresh) });
     if (upstream.body) side.append(upstream.body);
     side.close();
-    const checked = await readBackOf(scratch, undefined, true, origins[decision.origin].betweenBytesTimeout);
-    evict(coreStore, scratch);
+    const checked = await readBackOf(ctx.store, scratch, undefined, true, origins[decision.origin].betweenBytesTimeout);
+    evict(ctx.store, scratch);
     if (!checked.body) {
       console.error(`refresh of ${decision.cache.key} dropped: its chunked body was ${checked.verdict}; the stale copy stays`);
       tx.cancel();
@@ -361,7 +361,7 @@ async function refresh(
   }
   const declared = Number(upstream.headers.get("content-length") ?? "0");
   if (declared > wholeRefreshLimit) {
-    await fill(tx.insert(insertOptions(decision, fresh, policy.surrogateKeys, upstream)), upstream, decision.cache.key);
+    await fill(ctx.store, tx.insert(insertOptions(decision, fresh, policy.surrogateKeys, upstream)), upstream, decision.cache.key);
     return;
   }
   // Nobody waits for a refresh, so its body is read whole first: a cut one is dropped and the
@@ -475,10 +475,10 @@ function fromCache(
   const vouch =
     mayEnd ??
     (async (delivered: number) => {
-      const after = afterwards(key, ctx.req.headers);
+      const after = afterwards(ctx.store, key, ctx.req.headers);
       if (endVerdict(delivered, after) === "whole") return true;
       console.error(`cached chunked body of ${key} broke off after ${delivered} bytes while read`);
-      if (after !== null) evict(coreStore, key);
+      if (after !== null) evict(ctx.store, key);
       return false;
     });
   const body = lease.body(vouchedBody(entry.body(), vouch, origins[decision.origin].betweenBytesTimeout));

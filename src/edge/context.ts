@@ -1,13 +1,15 @@
 // Per-request facts the shell gathers once: the parsed request, its id, when it started and
-// which POP serves it, and the backend requests it may still make.
+// which POP serves it, the backend requests it may still make, and the cache it works against.
 
 import { env } from "fastly:env";
 import type { ServedBy } from "../cache/cache-status.js";
+import type { CacheStore } from "../cache/store.js";
 import { computeLimits } from "../config/limits.js";
 import { edgeRequestFrom, type EdgeRequest } from "../edge-request.js";
 import { BackendBudget } from "../http/backend-budget.js";
 import { headersComplete } from "../http/header-limit.js";
 import { requestIdFor } from "../http/request-id.js";
+import { coreStore } from "./core-store.js";
 import { Tiering } from "./shield.js";
 
 export interface RequestContext {
@@ -25,6 +27,11 @@ export interface RequestContext {
   readonly backends: BackendBudget;
   /** Which tier this execution is, and what the other tier said (src/edge/shield.ts). */
   readonly tier: Tiering;
+  /**
+   * The cache src/edge/cached.ts works against: Core Cache here, a MemoryStore in unit tests,
+   * which can then drive the engine in Node (issue 12).
+   */
+  readonly store: CacheStore;
 }
 
 export function contextFor(event: FetchEvent): RequestContext {
@@ -40,6 +47,7 @@ export function contextFor(event: FetchEvent): RequestContext {
     startedAtMonotonic: performance.now(),
     backends: new BackendBudget(computeLimits.backendRequests),
     tier: Tiering.here(),
+    store: coreStore,
     servedBy: {
       pop: env("FASTLY_POP") || "local",
       region: env("FASTLY_REGION") || "local",
