@@ -31,7 +31,8 @@ import { prefetchBytes, streamPlan } from "../cache/segment-stream.js";
 import { maxKeyLength, segmentBytes, segmentIndexOf, segmentLength, segmentsOf, storeKeys, type PlannedPiece, type SegmentSlice } from "../cache/segments.js";
 import type { CachePlacement, ToOrigin } from "../decision.js";
 import type { RequestContext } from "./context.js";
-import { originUnavailable, throughShield } from "./origin-fetch.js";
+import { originUnavailable } from "../http/origin-failure.js";
+import { throughShield } from "./origin-fetch.js";
 import { passToOrigin } from "./pass.js";
 import {
   countCached,

@@ -39,9 +39,8 @@ import type { CachePlacement, ToOrigin } from "../decision.js";
 import { withoutConnectionSpecific } from "../http/hop-by-hop.js";
 import { isNullBodyStatus } from "../http/null-body.js";
 import { answerShapingHeaders } from "../http/origin-request.js";
-import { statusWithoutAnswer } from "../http/origin-failure.js";
+import { originUnavailable, statusWithoutAnswer } from "../http/origin-failure.js";
 import type { RequestContext } from "./context.js";
-import { originUnavailable } from "./origin-fetch.js";
 import { fetchWithRetry, type OriginResult } from "./origin-retry.js";
 import type { Served } from "./served.js";
 

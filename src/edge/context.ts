@@ -5,11 +5,13 @@ import { env } from "fastly:env";
 import type { ServedBy } from "../cache/cache-status.js";
 import type { CacheStore } from "../cache/store.js";
 import { computeLimits } from "../config/limits.js";
+import type { ToOrigin } from "../decision.js";
 import { edgeRequestFrom, type EdgeRequest } from "../edge-request.js";
 import { BackendBudget } from "../http/backend-budget.js";
 import { headersComplete } from "../http/header-limit.js";
 import { requestIdFor } from "../http/request-id.js";
 import { coreStore } from "./core-store.js";
+import { fetchFromOrigin, type OriginFetchOptions } from "./origin-fetch.js";
 import { Tiering } from "./shield.js";
 
 export interface RequestContext {
@@ -32,13 +34,18 @@ export interface RequestContext {
    * which can then drive the engine in Node (issue 12).
    */
   readonly store: CacheStore;
+  /**
+   * One request to an origin, as the retry makes it (src/edge/origin-retry.ts): fetchFromOrigin
+   * here, a fake in unit tests of the engine, which cannot load the `fastly:*` it imports.
+   */
+  readonly origin: (decision: Pick<ToOrigin, "origin" | "originPath">, options?: OriginFetchOptions) => Promise<Response>;
 }
 
 export function contextFor(event: FetchEvent): RequestContext {
   // Asked for alone first: this read works even when listing every header does not.
   const hostAlone = event.request.headers.get("host");
   const req = edgeRequestFrom(event.request, event.client.address);
-  return {
+  const ctx: RequestContext = {
     event,
     req,
     headersComplete: headersComplete(hostAlone, req.headers),
@@ -48,10 +55,12 @@ export function contextFor(event: FetchEvent): RequestContext {
     backends: new BackendBudget(computeLimits.backendRequests),
     tier: Tiering.here(),
     store: coreStore,
+    origin: (decision, options) => fetchFromOrigin(ctx, decision, options),
     servedBy: {
       pop: env("FASTLY_POP") || "local",
       region: env("FASTLY_REGION") || "local",
       hostname: env("FASTLY_HOSTNAME") || "localhost",
     },
   };
+  return ctx;
 }

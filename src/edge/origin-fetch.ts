@@ -15,14 +15,7 @@ import type { ToOrigin } from "../decision.js";
 import { BackendBudgetSpent } from "../http/backend-budget.js";
 import { originRequestHeaders } from "../http/origin-request.js";
 import type { RequestContext } from "./context.js";
-
-/** Answers that came from the shield rather than from an origin (src/edge/origin-retry.ts). */
-const shieldAnswers = new WeakSet<Response>();
-
-/** Whether `response` is the shield's answer, which is never retried: the shield retried already. */
-export function fromShield(response: Response): boolean {
-  return shieldAnswers.has(response);
-}
+import { markFromShield } from "./shield-answers.js";
 
 export interface OriginFetchOptions {
   readonly method?: string;
@@ -68,7 +61,7 @@ export async function fetchFromOrigin(
   try {
     // The client's own URL: the shield decides on it as on any request, the same decision.
     const response = await fetch(`https://${ctx.req.host}${ctx.req.path}${ctx.req.query}`, { method, headers, body, backend: ctx.tier.shieldBackend(), cacheOverride });
-    shieldAnswers.add(response);
+    markFromShield(response);
     ctx.tier.upstream = upstreamCacheHeaders(response.headers);
     return response;
   } catch (error) {
@@ -76,13 +69,4 @@ export async function fetchFromOrigin(
     ctx.tier.shieldDown = true;
     throw error;
   }
-}
-
-/** The short answer when an origin gave no answer: 503 when unreachable, 504 on a timeout. */
-export function originUnavailable(origin: string, status: 503 | 504 = 503): Response {
-  const what = status === 504 ? "did not answer in time" : "could not be reached";
-  return new Response(`The ${origin} origin ${what}. Try again shortly.\n`, {
-    status,
-    headers: { "content-type": "text/plain; charset=utf-8", "retry-after": "5", "cache-control": "no-store" },
-  });
 }

@@ -7,7 +7,8 @@ import { origins } from "../config/origins.js";
 import type { ToOrigin } from "../decision.js";
 import { worthRetrying, type OriginFailure } from "../http/origin-failure.js";
 import type { RequestContext } from "./context.js";
-import { fetchFromOrigin, fromShield, type OriginFetchOptions } from "./origin-fetch.js";
+import type { OriginFetchOptions } from "./origin-fetch.js";
+import { fromShield } from "./shield-answers.js";
 
 export type OriginResult =
   | { readonly ok: true; readonly response: Response }
@@ -38,7 +39,7 @@ async function attempt(
 ): Promise<OriginResult> {
   const started = Date.now();
   try {
-    const response = await fetchFromOrigin(ctx, decision, options);
+    const response = await ctx.origin(decision, options);
     if (response.status < 500) return { ok: true, response };
     return { ok: false, response, failure: { kind: "status", status: response.status } };
   } catch (error) {

@@ -5,10 +5,10 @@
 import { passOutcome } from "../cache/outcome.js";
 import { origins } from "../config/origins.js";
 import { withoutConnectionSpecific } from "../http/hop-by-hop.js";
-import { statusWithoutAnswer } from "../http/origin-failure.js";
+import { originUnavailable, statusWithoutAnswer } from "../http/origin-failure.js";
 import type { ToOrigin } from "../decision.js";
 import type { RequestContext } from "./context.js";
-import { fetchFromOrigin, originUnavailable } from "./origin-fetch.js";
+import { fetchFromOrigin } from "./origin-fetch.js";
 import type { Served } from "./served.js";
 
 export async function passToOrigin(ctx: RequestContext, decision: ToOrigin): Promise<Served> {

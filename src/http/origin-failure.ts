@@ -25,3 +25,12 @@ export function worthRetrying(failure: OriginFailure, origin: Pick<Origin, "conn
 export function statusWithoutAnswer(failure: OriginFailure, origin: Pick<Origin, "connectTimeout">): 503 | 504 {
   return timedOut(failure, origin) ? 504 : 503;
 }
+
+/** The short answer when an origin gave no answer: 503 when unreachable, 504 on a timeout. */
+export function originUnavailable(origin: string, status: 503 | 504 = 503): Response {
+  const what = status === 504 ? "did not answer in time" : "could not be reached";
+  return new Response(`The ${origin} origin ${what}. Try again shortly.\n`, {
+    status,
+    headers: { "content-type": "text/plain; charset=utf-8", "retry-after": "5", "cache-control": "no-store" },
+  });
+}
