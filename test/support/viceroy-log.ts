@@ -37,10 +37,18 @@ export interface LogWatch {
   waitFor(match: (line: LoggedLine) => boolean, count?: number, timeoutMs?: number): Promise<LoggedLine[]>;
 }
 
+/**
+ * The output up to its last line break: Viceroy may be halfway through writing a line when the
+ * file is read, and half a JSON line read as whole fails to parse (seen once in a full run).
+ */
+export function completeLines(output: string): string {
+  return output.slice(0, output.lastIndexOf("\n") + 1);
+}
+
 /** Watches the log file from its current end. */
 export function watchLog(path: string, endpoints: ReadonlySet<string>): LogWatch {
   const from = readFileSync(path).length;
-  const lines = () => endpointLines(readFileSync(path).subarray(from).toString("utf8"), endpoints);
+  const lines = () => endpointLines(completeLines(readFileSync(path).subarray(from).toString("utf8")), endpoints);
   return {
     lines,
     async waitFor(match, count = 1, timeoutMs = 10_000) {
