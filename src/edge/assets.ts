@@ -356,7 +356,7 @@ async function objectFor(ctx: RequestContext, decision: AssetDecision, lookup: O
   const conditional = staleCopy?.kind === "object" && staleCopy.etag ? { "if-none-match": staleCopy.etag } : undefined;
   let response: Response;
   try {
-    response = await fetchSegment(ctx, decision, want, null, conditional, cut);
+    response = await fetchSegment(ctx, decision, want, { cut }, conditional);
   } catch (error) {
     console.error(`assets ${decision.cache.key}: origin unreachable: ${String(error)}`);
     return failed(ctx, lookup, staleCopy, null, statusFor(error));
@@ -497,7 +497,7 @@ async function revalidate(ctx: RequestContext, decision: AssetDecision, lookup: 
   const conditional = stored.kind === "object" && stored.etag ? { "if-none-match": stored.etag } : undefined;
   let response: Response;
   try {
-    response = await fetchSegment(ctx, decision, 0, null, conditional, cut);
+    response = await fetchSegment(ctx, decision, 0, { cut }, conditional);
   } catch {
     return release(lookup.entry);
   }

@@ -11,7 +11,7 @@ import { decodeMetadata, encodeMetadata, readSegmentAnswer, type StoredAnswer, t
 import { decidePhase, factsOf, phaseOf, type PhaseDecision } from "../cache/phase.js";
 import { retention, type Freshness } from "../cache/policy.js";
 import { evict, type StoreEntry, type StoreTransaction } from "../cache/store.js";
-import { segmentBytes, segmentLength, segmentRange, storeKeys, type SegmentSlice } from "../cache/segments.js";
+import { segmentLength, segmentRange, storeKeys, type SegmentSlice } from "../cache/segments.js";
 import type { ToOrigin } from "../decision.js";
 import type { RequestContext } from "./context.js";
 import { coreStore } from "./core-store.js";
@@ -143,12 +143,17 @@ export function release(entry: StoreTransaction): void {
   }
 }
 
+/** An object not known yet, asked for at the segment size this request cuts it into (src/cache/tiers.ts). */
+export interface UnknownObject {
+  readonly cut: number;
+}
+
 /**
- * `Range: bytes=…` for one segment of `object`, or, when the object is not known yet, for the
- * `cut` the first request asks (its end may pass the size).
+ * `Range: bytes=…` for one segment of `object`, or, when the object is not known yet, for its
+ * `cut` (the end may pass the size).
  */
-function segmentRangeHeader(index: number, object: StoredObject | null, cut: number): string {
-  const range = object ? segmentRange(index, object.size, object.segment) : segmentRange(index, Number.MAX_SAFE_INTEGER, cut);
+function segmentRangeHeader(index: number, object: StoredObject | UnknownObject): string {
+  const range = "kind" in object ? segmentRange(index, object.size, object.segment) : segmentRange(index, Number.MAX_SAFE_INTEGER, object.cut);
   return `bytes=${range.start}-${range.end}`;
 }
 
@@ -161,12 +166,10 @@ export function fetchSegment(
   ctx: RequestContext,
   decision: ToOrigin,
   index: number,
-  object: StoredObject | null,
+  object: StoredObject | UnknownObject,
   extraHeaders: Record<string, string> = {},
-  /** The segment size of an object not known yet (src/cache/tiers.ts, segmentSizeFor). */
-  cut = segmentBytes,
 ): Promise<Response> {
-  return fetchRange(ctx, decision, segmentRangeHeader(index, object, cut), extraHeaders);
+  return fetchRange(ctx, decision, segmentRangeHeader(index, object), extraHeaders);
 }
 
 async function fetchRange(ctx: RequestContext, decision: ToOrigin, range: string, extraHeaders: Record<string, string> = {}): Promise<Response> {
