@@ -10,7 +10,7 @@
 import { CacheOverride } from "fastly:cache-override";
 import { goesThroughShield, upstreamCacheHeaders } from "../cache/tiers.js";
 import { backendFor, origins } from "../config/origins.js";
-import { tierHeader } from "../config/shielding.js";
+import { shieldTokenKey, tierHeader } from "../config/shielding.js";
 import type { ToOrigin } from "../decision.js";
 import { BackendBudgetSpent } from "../http/backend-budget.js";
 import { originRequestHeaders } from "../http/origin-request.js";
@@ -54,6 +54,8 @@ export async function fetchFromOrigin(
   if (!ctx.backends.take()) throw new BackendBudgetSpent(ctx.backends.limit);
   const cacheOverride = options.cacheOverride ?? new CacheOverride("pass");
   const body = options.body ?? null;
+  // docs/caching.md: without the token the shield could not tell this POP from a client.
+  if (viaShield && token === null) console.error(`no ${shieldTokenKey} in the secret store: ${decision.origin} filled from the origin`);
   if (!viaShield || token === null) {
     return fetch(`https://${origin.host}${decision.originPath}`, { method, headers, body, backend: backendFor(origin.name, method), cacheOverride });
   }

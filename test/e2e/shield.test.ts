@@ -16,7 +16,7 @@ import { feedObjects } from "../../src/config/feeds.js";
 import { episodeEndpoints, logEndpoints } from "../../src/config/log-endpoints.js";
 import { cold, purgeWarmed } from "../shared/cold-cache.js";
 import { uniqueAgent, watchLog, type LogWatch } from "../support/viceroy-log.js";
-import { edge, originRequests, resetOrigins, send, type EdgeResponse } from "./support/edge.js";
+import { edge, injectFault, originRequests, resetOrigins, send, type EdgeResponse } from "./support/edge.js";
 import { madeFor, requestIdOf } from "./mp3-support.js";
 
 const assets = "cdn.changelog.com";
@@ -193,5 +193,24 @@ describe.skipIf(edge().tiers !== 2)("two tiers: a POP fills through the shield (
     expect(elsewhere.body.length).toBe(0);
     expect(await originRequests("feeds")).toEqual([]);
     expect(madeFor(await originRequests("shield"), elsewhere).length).toBeGreaterThanOrEqual(1);
+  });
+
+  it("(f) a shield that refuses connections: the POP fills from the origin itself, and the listener gets every byte", async () => {
+    const mp3 = mp3s.spareF;
+    await cold(assets, mp3.path);
+    await resetOrigins(); // the purges are not this request's
+    await injectFault("shield", { mode: "down" });
+    try {
+      const res = await send(mp3.path, { host: assets, headers: { range: "bytes=2000-2999" } });
+      expect(res.status).toBe(206);
+      expect(res.body).toEqual(Buffer.from(fixtureBytes(mp3, 2000, 3000)));
+      // No answer came from the shield; the origin heard from the POP itself, for this request.
+      expect((await originRequests("shield")).filter((r) => r.status !== 0)).toEqual([]);
+      const atAssets = madeFor(await originRequests("assets"), res);
+      expect(atAssets.length).toBeGreaterThanOrEqual(1);
+      expect(fromTier(atAssets, "edge")).toEqual(atAssets);
+    } finally {
+      await resetOrigins();
+    }
   });
 });
