@@ -6,7 +6,7 @@
 // counts them, summed logged bytes / size, beside summed received bytes / size.
 //
 // Why they differ: a whole object larger than an answer from the store is the origin's body on
-// the host (src/edge/assets.ts), whose line says the length handed over (delivery `host`), so a
+// the host (src/engine/assets.ts), whose line says the length handed over (delivery `host`), so a
 // full GET the client hangs up on is counted whole; answers written from the store (`writtenBodyBytes` at most)
 // are counted as they leave, so they differ from what arrived by what sat in buffers.
 

@@ -1,5 +1,5 @@
 // Origin requests predicted from the pure planner, without running anything: what the assets
-// path (src/edge/assets.ts) asks of the origin for a sequence of requests on one object when every
+// path (src/engine/assets.ts) asks of the origin for a sequence of requests on one object when every
 // origin answer is healthy. The bench prints it beside what it measured under Viceroy for the
 // 120 MB and 300 MB fixtures (they must agree, or this model is wrong) and alone for sizes the
 // local R2 does not hold (1 GB). A model of the shell's decisions, kept to the ones that cost
@@ -65,8 +65,8 @@ export class PlannedObject {
   get(headers: Record<string, string> = {}, method: "GET" | "HEAD" = "GET"): PlannedAnswer {
     const request = new Headers(headers);
     const sent: Record<string, string>[] = [];
-    // What src/edge/assets.ts sends: the whole object without Range, or one segment's Range
-    // (segment-store.ts segmentRangeHeader: cut at `segment` with no end known yet).
+    // What src/engine/assets.ts sends: the whole object without Range, or one segment's Range
+    // (asset-store.ts segmentRangeHeader: cut at `segment` with no end known yet).
     const whole = () => sent.push({});
     const segment = (index: number, known: boolean) => {
       const range = segmentRange(index, known ? this.size : Number.MAX_SAFE_INTEGER, this.object.segment);
@@ -112,7 +112,7 @@ export class PlannedObject {
   }
 }
 
-/** src/edge/assets.ts `firstWantedSegment`: where the first range begins, else segment 0. */
+/** src/engine/assets.ts `firstWantedSegment`: where the first range begins, else segment 0. */
 function firstWantedSegment(headers: Headers, method: string, segment: number): number {
   if (method !== "GET") return 0;
   const first = parseRangeHeader(headers.get("range"))?.[0];

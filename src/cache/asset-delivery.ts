@@ -10,7 +10,7 @@
 //   §14.1.2 lets a server send less than asked and §15.3.7 has the 206 say what it holds);
 //   players and browsers ask for the rest;
 // - a larger 200 is the origin's body through Fastly's HTTP cache, on the host
-//   (src/edge/assets.ts, `wholeFromHttpCache`);
+//   (src/engine/assets.ts, `wholeFromHttpCache`);
 // - a larger multipart answer has its ranges ignored (§14.2) and becomes that 200.
 // Pure.
 

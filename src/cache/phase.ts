@@ -1,5 +1,5 @@
 // What to do with what one transactional lookup found: the one decision both cache engines
-// (src/edge/cached.ts for pages, feeds and nightly; src/edge/assets.ts for the object entries
+// (src/engine/cached.ts for pages, feeds and nightly; src/engine/assets.ts for the object entries
 // of assets) branch on, so fresh, stale-while-revalidate, stale-if-error and collapsing mean the
 // same on every route. Pure: the engine reads the facts off its lookup and acts on the answer.
 

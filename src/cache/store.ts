@@ -1,4 +1,4 @@
-// The cache the two engines (src/edge/cached.ts, src/edge/segment-store.ts) are written
+// The cache the two engines (src/engine/cached.ts, src/engine/asset-store.ts) are written
 // against: the part of Fastly's Core Cache they use, and nothing of `fastly:*`, so the engine
 // logic runs in Node against an in-memory one (src/cache/memory-store.ts) as it runs on
 // Core Cache in Compute (src/edge/core-store.ts). Times are milliseconds, as Core Cache's.

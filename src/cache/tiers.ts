@@ -19,16 +19,20 @@ export type TierRole =
   /** No shield could be set up (unknown name, no token): origins directly, like one tier. */
   | "single";
 
-export interface ShieldRouteQuestion {
+/** What one execution knows of the tiers so far (src/edge/shield.ts fills it in). */
+export interface TierState {
   readonly role: TierRole;
-  readonly origin: OriginName;
-  readonly method: string;
-  /** A pass (never cached) or a health probe: the shield could not keep it either. */
-  readonly pass: boolean;
   /** An earlier request of this execution could not reach the shield. */
   readonly shieldDown: boolean;
   /** This request came from a POP of this service (its shield token). */
   readonly fromPop: boolean;
+}
+
+export interface ShieldRouteQuestion extends TierState {
+  readonly origin: OriginName;
+  readonly method: string;
+  /** A pass (never cached) or a health probe: the shield could not keep it either. */
+  readonly pass: boolean;
 }
 
 /**
@@ -45,6 +49,11 @@ export function goesThroughShield(q: ShieldRouteQuestion): boolean {
   if (q.role !== "edge" || q.pass || q.shieldDown) return false;
   if (q.method !== "GET" && q.method !== "HEAD") return false;
   return shieldedOrigins[q.origin];
+}
+
+/** Whether this execution's next request to `origin` would go through the shield. */
+export function throughShield(tier: TierState, origin: OriginName, method = "GET", pass = false): boolean {
+  return goesThroughShield({ role: tier.role, shieldDown: tier.shieldDown, fromPop: tier.fromPop, origin, method, pass });
 }
 
 /**

@@ -11,13 +11,13 @@ import { clientAsksToClose } from "../http/hop-by-hop.js";
 import { isNullBodyStatus } from "../http/null-body.js";
 import { everyResponseHeaders } from "../http/response-headers.js";
 import { decide } from "../router.js";
-import { serveAsset } from "./assets.js";
-import { serveCached } from "./cached.js";
-import { contextFor, type RequestContext } from "./context.js";
+import { serveAsset } from "../engine/assets.js";
+import { serveCached } from "../engine/cached.js";
+import { contextFor, type EdgeContext } from "./context.js";
 import { logHandoff, withLogging } from "./logging.js";
-import { passToOrigin } from "./pass.js";
+import { passToOrigin } from "../engine/pass.js";
 import { purge } from "./purge.js";
-import type { Served } from "./served.js";
+import type { Served } from "../engine/served.js";
 import { handOffWebSocket } from "./websocket.js";
 
 export async function handle(event: FetchEvent): Promise<Response> {
@@ -38,7 +38,7 @@ export async function handle(event: FetchEvent): Promise<Response> {
   }
 }
 
-async function serve(ctx: RequestContext): Promise<Response> {
+async function serve(ctx: EdgeContext): Promise<Response> {
   await ctx.tier.recognise(ctx.req.headers);
   const decision = ctx.headersComplete ? decide(ctx.req) : headerFieldsTooLarge;
   if (decision.kind === "websocket") {
@@ -60,7 +60,7 @@ async function serve(ctx: RequestContext): Promise<Response> {
   return withLogging(ctx, served, finish(ctx, served));
 }
 
-function serveFromOrigin(ctx: RequestContext, decision: ToOrigin): Promise<Served> {
+function serveFromOrigin(ctx: EdgeContext, decision: ToOrigin): Promise<Served> {
   if (!decision.cache) return passToOrigin(ctx, decision);
   const cached = decision as ToOrigin & { cache: CachePlacement };
   return decision.origin === "assets" ? serveAsset(ctx, cached) : serveCached(ctx, cached);
@@ -77,7 +77,7 @@ function syntheticResponse(decision: Synthetic): Response {
 }
 
 /** Headers every response carries. */
-function finish(ctx: RequestContext, served: Served): Response {
+function finish(ctx: EdgeContext, served: Served): Response {
   const headers = served.response.headers;
   for (const [name, value] of Object.entries(everyResponseHeaders(ctx.req.site, served.cache.origin))) headers.set(name, value);
   headers.set("x-request-id", ctx.requestId);

@@ -14,11 +14,11 @@ import { knownNumber, knownText, unknownGeo, type ClientGeo } from "../logs/geo.
 import { countingBody } from "../logs/counting-body.js";
 import { hasNoBody, headerValue, requestBodyBytes } from "../logs/request-facts.js";
 import { writeLines } from "../logs/write-lines.js";
-import type { RequestContext } from "./context.js";
+import type { EdgeContext } from "./context.js";
 import { readCpu } from "./cpu.js";
-import type { Served } from "./served.js";
+import type { Served } from "../engine/served.js";
 
-export function withLogging(ctx: RequestContext, served: Served, response: Response): Response {
+export function withLogging(ctx: EdgeContext, served: Served, response: Response): Response {
   const write = (bytes: number, delivery: Delivery) => {
     try {
       logExchange(ctx, served, response, bytes, delivery);
@@ -60,7 +60,7 @@ export function withLogging(ctx: RequestContext, served: Served, response: Respo
  * A WebSocket upgrade handed to an origin: the platform takes the connection over, so the
  * request line says so (101, no bytes counted) instead of being lost.
  */
-export function logHandoff(ctx: RequestContext, cache: Served["cache"]): void {
+export function logHandoff(ctx: EdgeContext, cache: Served["cache"]): void {
   try {
     // 101 is no status a Response object may carry, so the line gets the facts directly.
     logExchange(ctx, { cache }, { status: 101, headers: new Headers() }, 0, "handed-off");
@@ -72,7 +72,7 @@ export function logHandoff(ctx: RequestContext, cache: Served["cache"]): void {
 type Answer = Pick<Response, "status" | "headers">;
 
 function logExchange(
-  ctx: RequestContext,
+  ctx: EdgeContext,
   served: Pick<Served, "cache">,
   response: Answer,
   bytes: number,
@@ -88,7 +88,7 @@ function logExchange(
 }
 
 function exchangeOf(
-  ctx: RequestContext,
+  ctx: EdgeContext,
   served: Pick<Served, "cache">,
   response: Answer,
   bytes: number,

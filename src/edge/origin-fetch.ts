@@ -8,39 +8,18 @@
 // in Core Cache.
 
 import { CacheOverride } from "fastly:cache-override";
-import { goesThroughShield, upstreamCacheHeaders } from "../cache/tiers.js";
+import { throughShield, upstreamCacheHeaders } from "../cache/tiers.js";
 import { backendFor, origins } from "../config/origins.js";
 import { shieldTokenKey, tierHeader } from "../config/shielding.js";
 import type { ToOrigin } from "../decision.js";
 import { BackendBudgetSpent } from "../http/backend-budget.js";
 import { originRequestHeaders } from "../http/origin-request.js";
-import type { RequestContext } from "./context.js";
-import { markFromShield } from "./shield-answers.js";
-
-export interface OriginFetchOptions {
-  readonly method?: string;
-  /** Headers set on top of the forwarded client headers (Range, If-None-Match…). */
-  readonly headers?: Record<string, string>;
-  /** Client headers that must not reach the origin for this fetch (Range, conditionals…). */
-  readonly drop?: readonly string[];
-  readonly body?: ReadableStream | null;
-  /**
-   * How Fastly's readthrough HTTP cache treats this request: passed by default (the edge keeps
-   * its own cache in Core Cache); whole objects larger than a store answer use it
-   * (src/edge/assets.ts).
-   */
-  readonly cacheOverride?: CacheOverride;
-  /** A pass or health probe: straight to the origin even where the origin is shielded. */
-  readonly pass?: boolean;
-}
-
-/** Whether this execution's next request to `origin` would go through the shield. */
-export function throughShield(ctx: RequestContext, origin: ToOrigin["origin"], method = "GET", pass = false): boolean {
-  return goesThroughShield({ role: ctx.tier.role, origin, method, pass, shieldDown: ctx.tier.shieldDown, fromPop: ctx.tier.fromPop });
-}
+import type { OriginFetchOptions, Readthrough } from "../engine/context.js";
+import { markFromShield } from "../engine/shield-answers.js";
+import type { EdgeContext } from "./context.js";
 
 export async function fetchFromOrigin(
-  ctx: RequestContext,
+  ctx: EdgeContext,
   decision: Pick<ToOrigin, "origin" | "originPath">,
   options: OriginFetchOptions = {},
 ): Promise<Response> {
@@ -49,10 +28,10 @@ export async function fetchFromOrigin(
   for (const name of options.drop ?? []) headers.delete(name);
   for (const [name, value] of Object.entries(options.headers ?? {})) headers.set(name, value);
   const method = options.method ?? ctx.req.method;
-  const viaShield = throughShield(ctx, decision.origin, method, options.pass ?? false);
+  const viaShield = throughShield(ctx.tier, decision.origin, method, options.pass ?? false);
   const token = viaShield ? await ctx.tier.shieldToken() : null;
   if (!ctx.backends.take()) throw new BackendBudgetSpent(ctx.backends.limit);
-  const cacheOverride = options.cacheOverride ?? new CacheOverride("pass");
+  const cacheOverride = overrideFor(options.readthrough);
   const body = options.body ?? null;
   // docs/caching.md: without the token the shield could not tell this POP from a client.
   if (viaShield && token === null) console.error(`no ${shieldTokenKey} in the secret store: ${decision.origin} filled from the origin`);
@@ -71,4 +50,10 @@ export async function fetchFromOrigin(
     ctx.tier.shieldDown = true;
     throw error;
   }
+}
+
+/** The readthrough cache's treatment of one request: kept with the given times, else passed. */
+function overrideFor(readthrough: Readthrough | undefined): CacheOverride {
+  if (!readthrough) return new CacheOverride("pass");
+  return new CacheOverride("override", { ttl: readthrough.ttl, swr: readthrough.swr, surrogateKey: readthrough.surrogateKeys.join(" ") });
 }

@@ -6,9 +6,9 @@ import { purgeSurrogateKey } from "fastly:compute";
 import { edgeAnswer } from "../cache/outcome.js";
 import type { Purge } from "../decision.js";
 import { purgeAuthorized } from "../http/purge-auth.js";
-import type { RequestContext } from "./context.js";
+import type { EdgeContext } from "./context.js";
 import { edgeSecret } from "./secrets.js";
-import type { Served } from "./served.js";
+import type { Served } from "../engine/served.js";
 
 export const purgeTokenKey = "purge_token";
 
@@ -19,7 +19,7 @@ function json(status: number, body: unknown): Response {
   });
 }
 
-export async function purge(ctx: RequestContext, decision: Purge): Promise<Served> {
+export async function purge(ctx: EdgeContext, decision: Purge): Promise<Served> {
   if (!purgeAuthorized(ctx.req.headers.get("purge-token"), await edgeSecret(purgeTokenKey))) {
     return {
       response: new Response("Purging needs a valid Purge-Token header.\n", {

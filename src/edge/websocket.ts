@@ -6,9 +6,9 @@ import { createWebsocketHandoff } from "fastly:websocket";
 import { origins } from "../config/origins.js";
 import type { WebSocketHandoff } from "../decision.js";
 import { websocketHandshakeHeaders } from "../http/origin-request.js";
-import type { RequestContext } from "./context.js";
+import type { EdgeContext } from "./context.js";
 
-export function handOffWebSocket(ctx: RequestContext, decision: WebSocketHandoff): Response {
+export function handOffWebSocket(ctx: EdgeContext, decision: WebSocketHandoff): Response {
   const original = ctx.event.request;
   const handshake = new Request(original.url, {
     method: original.method,

@@ -4,7 +4,7 @@
 // seconds-long intervals given by Surrogate-Control.
 //
 // `pop` below is a model of one POP's copy of one object, driven by `freshnessOf` exactly as
-// src/edge/cached.ts and src/edge/assets.ts use it: fresh → served; stale-while-revalidate →
+// src/engine/cached.ts and src/engine/assets.ts use it: fresh → served; stale-while-revalidate →
 // served at once, one background conditional request; stale-if-error → the request asks the
 // origin first (conditional) and waits for it. It is what docs/caching.md's cost table is
 // computed from.

@@ -1,4 +1,4 @@
-// The cache engine of pages, feeds and nightly (src/edge/cached.ts) in Node: the same code that
+// The cache engine of pages, feeds and nightly (src/engine/cached.ts) in Node: the same code that
 // runs on Core Cache, against the in-memory store (src/cache/memory-store.ts) with a clock the
 // test moves, and a fake origin on the request context in place of the backend fetch. What the
 // end-to-end tests show under Viceroy in seconds of wall time, this shows in milliseconds, and
@@ -7,9 +7,8 @@
 
 import { describe, expect, it } from "vitest";
 import { MemoryStore } from "../../../src/cache/memory-store.js";
-import type { RequestContext } from "../../../src/edge/context.js";
-import { serveCached } from "../../../src/edge/cached.js";
-import type { OriginFetchOptions } from "../../../src/edge/origin-fetch.js";
+import type { OriginFetchOptions, RequestContext } from "../../../src/engine/context.js";
+import { serveCached } from "../../../src/engine/cached.js";
 import { edgeRequest } from "../request.js";
 
 const decision = {
@@ -172,7 +171,7 @@ describe("serveCached against the in-memory store", () => {
     expect(fallback.served.response.status).toBe(200);
     expect(fallback.served.cache).toMatchObject({ state: "stale", note: "stale-if-error" });
     expect(fallback.body).toBe("<rss>v1</rss>");
-    // The 503 was retried once (src/edge/origin-retry.ts) before the stale copy answered.
+    // The 503 was retried once (src/engine/origin-retry.ts) before the stale copy answered.
     expect(e.asked).toHaveLength(3);
   });
 });

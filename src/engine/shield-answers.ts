@@ -1,7 +1,7 @@
 // Which answers came from the shield rather than from an origin: marked where the request is
-// made (src/edge/origin-fetch.ts), asked where a retry is decided (src/edge/origin-retry.ts).
+// made (src/edge/origin-fetch.ts), asked where a retry is decided (src/engine/origin-retry.ts).
 // Apart from origin-fetch.ts, which imports `fastly:*`, so the retry and the cache engine on top
-// of it load in Node with a fake origin (test/unit/edge/cached.test.ts).
+// of it load in Node with a fake origin (test/unit/engine/).
 
 const shieldAnswers = new WeakSet<Response>();
 

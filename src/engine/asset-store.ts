@@ -10,11 +10,10 @@ import { closeNow, closerOf, Lease } from "../cache/handle-lifetime.js";
 import { decodeMetadata, encodeMetadata, readSegmentAnswer, type StoredAnswer, type StoredMetadata, type StoredObject } from "../cache/asset-object.js";
 import { decidePhase, factsOf, phaseOf, type PhaseDecision } from "../cache/phase.js";
 import { retention, type Freshness } from "../cache/policy.js";
-import { evict, type StoreEntry, type StoreTransaction } from "../cache/store.js";
+import { evict, type CacheStore, type StoreEntry, type StoreTransaction } from "../cache/store.js";
 import { segmentLength, segmentRange, storeKeys, type SegmentSlice } from "../cache/segments.js";
 import type { ToOrigin } from "../decision.js";
 import type { RequestContext } from "./context.js";
-import { coreStore } from "./core-store.js";
 import { origins } from "../config/origins.js";
 import { statusWithoutAnswer } from "../http/origin-failure.js";
 import { answerShapingHeaders } from "../http/origin-request.js";
@@ -44,8 +43,8 @@ export interface ObjectLookup {
   readonly hits: number | undefined;
 }
 
-export async function lookupObject(objectKey: string): Promise<ObjectLookup> {
-  const entry = await coreStore.transactionLookup(storeKeys.object(objectKey));
+export async function lookupObject(store: CacheStore, objectKey: string): Promise<ObjectLookup> {
+  const entry = await store.transactionLookup(storeKeys.object(objectKey));
   const lease = new Lease(entry);
   const found = entry.found();
   const stored = found ? decodeMetadata(entry.userMetadata()) : null;
@@ -117,8 +116,8 @@ export function insertObject(lookup: ObjectLookup, object: StoredMetadata, urlKe
 }
 
 /** Replaces the object entry without a transaction (a new version seen mid-request). */
-export function replaceObject(objectKey: string, object: StoredObject, urlKey: string): void {
-  coreStore.insert(storeKeys.object(objectKey), { ...objectWriteOptions(object, urlKey), length: 0 }).close();
+export function replaceObject(store: CacheStore, objectKey: string, object: StoredObject, urlKey: string): void {
+  store.insert(storeKeys.object(objectKey), { ...objectWriteOptions(object, urlKey), length: 0 }).close();
 }
 
 /** Gives a found object entry a new fresh period after the origin confirmed it (304). */
@@ -159,7 +158,7 @@ function segmentRangeHeader(index: number, object: StoredObject | UnknownObject)
 
 /**
  * One origin request for one segment, retried as every origin request of a cacheable route is
- * (src/edge/origin-retry.ts). Resolves with the last answer; rejects with OriginUnreachable only
+ * (src/engine/origin-retry.ts). Resolves with the last answer; rejects with OriginUnreachable only
  * if no answer came at all.
  */
 export function fetchSegment(
@@ -243,13 +242,14 @@ function insertSegment(entry: StoreTransaction, object: StoredObject, index: num
  * If another request got there first, its copy is used and this body dropped.
  */
 export async function storeArrivedSegment(
+  store: CacheStore,
   objectKey: string,
   object: StoredObject,
   index: number,
   response: Response,
   urlKey: string,
 ): Promise<OpenSegment> {
-  const entry = await coreStore.transactionLookup(storeKeys.segment(objectKey, object.version, index, object.segment));
+  const entry = await store.transactionLookup(storeKeys.segment(objectKey, object.version, index, object.segment));
   const obligated = entry.mustInsertOrUpdate();
   const found = entry.found() && isSegmentEntry(entry);
   if (!found && obligated && response.body) {
@@ -278,7 +278,7 @@ export async function openSegment(
 ): Promise<OpenSegment> {
   const objectKey = decision.cache.key;
   const urlKey = decision.cache.surrogateKey;
-  const entry = await coreStore.transactionLookup(storeKeys.segment(objectKey, object.version, index, object.segment));
+  const entry = await ctx.store.transactionLookup(storeKeys.segment(objectKey, object.version, index, object.segment));
   const obligated = entry.mustInsertOrUpdate();
   if (entry.found() && isSegmentEntry(entry)) {
     if (obligated) freshenSegment(entry, object, index, urlKey);
@@ -349,20 +349,20 @@ export async function repairSegment(
     response = await fetchSegment(ctx, decision, index, object);
   } catch (error) {
     console.error(`assets ${decision.cache.key}: segment ${index} could not be fetched again: ${String(error)}`);
-    evict(coreStore, key);
+    evict(ctx.store, key);
     return;
   }
   if (!isSegmentOf(response, object, index)) {
     await response.body?.cancel();
-    evict(coreStore, key);
+    evict(ctx.store, key);
     return;
   }
-  const writer = coreStore.insert(key, segmentWriteOptions(object, index, decision.cache.surrogateKey));
+  const writer = ctx.store.insert(key, segmentWriteOptions(object, index, decision.cache.surrogateKey));
   writer.append(response.body!);
   writer.close();
-  if ((await storedWhole(key, segmentLength(index, object.size, object.segment))) !== true) {
+  if ((await storedWhole(ctx.store, key, segmentLength(index, object.size, object.segment))) !== true) {
     console.error(`assets ${decision.cache.key}: segment ${index} broke again while stored; leaving no copy`);
-    evict(coreStore, key);
+    evict(ctx.store, key);
   }
 }
 
@@ -373,8 +373,8 @@ export async function repairSegment(
  * off); null when there is no segment under the key (purged, evicted, a tombstone, or an insert
  * production dropped by itself).
  */
-async function storedWhole(key: string, length: number): Promise<boolean | null> {
-  const entry = coreStore.lookup(key);
+async function storedWhole(store: CacheStore, key: string, length: number): Promise<boolean | null> {
+  const entry = store.lookup(key);
   if (!entry || !isSegmentEntry(entry)) {
     entry?.close();
     return null;
@@ -407,11 +407,11 @@ export async function verifySegment(
   object: StoredObject,
   index: number,
 ): Promise<void> {
-  const whole = await storedWhole(storeKeys.segment(decision.cache.key, object.version, index, object.segment), segmentLength(index, object.size, object.segment));
+  const whole = await storedWhole(ctx.store, storeKeys.segment(decision.cache.key, object.version, index, object.segment), segmentLength(index, object.size, object.segment));
   if (whole !== false) return;
   if (!ctx.backends.allows(1)) {
     console.error(`assets ${decision.cache.key}: stored segment ${index} is broken; no backend request left to replace it`);
-    evict(coreStore, storeKeys.segment(decision.cache.key, object.version, index, object.segment));
+    evict(ctx.store, storeKeys.segment(decision.cache.key, object.version, index, object.segment));
     return;
   }
   console.error(`assets ${decision.cache.key}: stored segment ${index} is broken; replacing it`);
@@ -451,10 +451,10 @@ export function readSlice(open: OpenSegment, slice: SegmentSlice, object: Stored
  * How many of the given segments are in the cache now, without taking part in any
  * transaction: Cache-Status reports a hit only when every segment of the answer was.
  */
-export function countCached(objectKey: string, object: StoredObject, indices: readonly number[]): number {
+export function countCached(store: CacheStore, objectKey: string, object: StoredObject, indices: readonly number[]): number {
   let cached = 0;
   for (const index of indices) {
-    const entry = coreStore.lookup(storeKeys.segment(objectKey, object.version, index, object.segment));
+    const entry = store.lookup(storeKeys.segment(objectKey, object.version, index, object.segment));
     if (!entry) continue;
     if (entry.usable() && isSegmentEntry(entry)) cached++;
     entry.close();

@@ -1,5 +1,5 @@
 // Every assets-host object (stylesheets, images, every mp3): served from the segmented store
-// (src/edge/segment-store.ts) with RFC 9110 ranges and preconditions (src/http/asset-answer.ts).
+// (src/engine/asset-store.ts) with RFC 9110 ranges and preconditions (src/http/asset-answer.ts).
 // The object entry says what the object is; a request maps to segments; missing segments come
 // from R2 one request each, shared by concurrent clients, streamed while they are stored.
 //
@@ -19,20 +19,19 @@ import { answerAsset, type AssetAnswer } from "../http/asset-answer.js";
 import { deliveryFor, writtenBodyBytes, type ContentAnswer } from "../cache/asset-delivery.js";
 import { withoutConnectionSpecific } from "../http/hop-by-hop.js";
 import { answerShapingHeaders } from "../http/origin-request.js";
-import { CacheOverride } from "fastly:cache-override";
 import { closeNow, closingWith } from "../cache/handle-lifetime.js";
 import { answerWithRetry } from "./origin-retry.js";
 import { parseRangeHeader } from "../http/range.js";
 import { passMarker, readSegmentAnswer, type StoredAnswer, type StoredMetadata, type StoredObject } from "../cache/asset-object.js";
 import type { CacheOutcome, ForwardReason } from "../cache/outcome.js";
 import { originAgeSeconds } from "../cache/stored-response.js";
-import { segmentSizeFor, tierSurrogateControl } from "../cache/tiers.js";
+import { segmentSizeFor, throughShield, tierSurrogateControl } from "../cache/tiers.js";
 import { prefetchBytes, streamPlan } from "../cache/segment-stream.js";
 import { maxKeyLength, segmentBytes, segmentIndexOf, segmentLength, segmentsOf, storeKeys, type PlannedPiece, type SegmentSlice } from "../cache/segments.js";
 import type { CachePlacement, ToOrigin } from "../decision.js";
 import type { RequestContext } from "./context.js";
 import { originUnavailable } from "../http/origin-failure.js";
-import { throughShield } from "./origin-fetch.js";
+
 import { passToOrigin } from "./pass.js";
 import {
   countCached,
@@ -54,7 +53,7 @@ import {
   VersionChanged,
   type ObjectLookup,
   type OpenSegment,
-} from "./segment-store.js";
+} from "./asset-store.js";
 import type { Served } from "./served.js";
 
 type AssetDecision = ToOrigin & { cache: CachePlacement };
@@ -88,7 +87,7 @@ export async function serveAsset(ctx: RequestContext, decision: AssetDecision): 
 }
 
 async function serveFromStore(ctx: RequestContext, decision: AssetDecision, method: "GET" | "HEAD", mayRetry: boolean): Promise<Served> {
-  const lookup = await lookupObject(decision.cache.key);
+  const lookup = await lookupObject(ctx.store, decision.cache.key);
   let found: Found;
   try {
     found = await objectFor(ctx, decision, lookup, method);
@@ -123,7 +122,7 @@ async function serveFromStore(ctx: RequestContext, decision: AssetDecision, meth
   const segments = segmentsOf(plan);
   // The segment that came with the object's metadata is in the cache now, but was not before.
   const arrivedNow = source.arrived && !source.arrived.cached && segments.includes(source.arrived.index) ? 1 : 0;
-  const cached = countCached(decision.cache.key, source.object, segments) - arrivedNow;
+  const cached = countCached(ctx.store, decision.cache.key, source.object, segments) - arrivedNow;
   const allCached = cached === segments.length;
   if (segments.length > 0) notes.push(`segments=${cached}/${segments.length}`);
 
@@ -141,7 +140,7 @@ async function serveFromStore(ctx: RequestContext, decision: AssetDecision, meth
   };
 
   // Segments this request stores are read back in the background unless the client read them in
-  // full (src/edge/segment-store.ts, verifySegment); a broken one is replaced.
+  // full (src/engine/asset-store.ts, verifySegment); a broken one is replaced.
   const checks = new SegmentChecks(ctx, decision, source.object);
   if (source.arrived) checks.stored(source.arrived);
 
@@ -182,7 +181,7 @@ async function serveFromStore(ctx: RequestContext, decision: AssetDecision, meth
     const failure: CacheOutcome = { ...outcome, state: "miss", fwd: "miss", note: "origin-error" };
     if (error instanceof VersionChanged && mayRetry) {
       // The origin has a new version the object entry does not know yet: record it and start over.
-      replaceObject(decision.cache.key, error.object, decision.cache.surrogateKey);
+      replaceObject(ctx.store, decision.cache.key, error.object, decision.cache.surrogateKey);
       return serveFromStore(ctx, decision, method, false);
     }
     console.error(`assets ${decision.cache.key}: ${String(error)}`);
@@ -306,7 +305,7 @@ function withDebugKeys(ctx: RequestContext, object: StoredObject, decision: Asse
 
 /** The size this execution cuts an object it does not know yet into (src/cache/tiers.ts). */
 function cutFor(ctx: RequestContext): number {
-  return segmentSizeFor(throughShield(ctx, "assets"));
+  return segmentSizeFor(throughShield(ctx.tier, "assets"));
 }
 
 /** The segment the answer will start in: where the client's first range begins, else 0. */
@@ -382,7 +381,7 @@ async function objectFor(ctx: RequestContext, decision: AssetDecision, lookup: O
   // entry find the segment when they wake.
   let arrived: OpenSegment | undefined;
   if (read.segment !== null) {
-    arrived = await storeArrivedSegment(decision.cache.key, read.object, read.segment, response, decision.cache.surrogateKey);
+    arrived = await storeArrivedSegment(ctx.store, decision.cache.key, read.object, read.segment, response, decision.cache.surrogateKey);
   } else {
     await response.body?.cancel();
   }
@@ -429,7 +428,7 @@ async function learnWhole(ctx: RequestContext, decision: AssetDecision, lookup: 
   if (object.size > 0 && object.size <= writtenBodyBytes && object.size <= object.segment) {
     // Small enough to be an answer from the store: the whole body is its one segment, stored and
     // read back like any other, so the next client finds it.
-    const arrived = await storeArrivedSegment(decision.cache.key, object, 0, response, decision.cache.surrogateKey);
+    const arrived = await storeArrivedSegment(ctx.store, decision.cache.key, object, 0, response, decision.cache.surrogateKey);
     insertObject(lookup, object, decision.cache.surrogateKey, age);
     return { source: { object, state: "miss", fwd: "uri-miss", stored: true, ttl: object.times.fresh - age, age, notes: [], arrived } };
   }
@@ -512,7 +511,7 @@ async function revalidate(ctx: RequestContext, decision: AssetDecision, lookup: 
       await response.body?.cancel();
       return insertObject(lookup, read.object, decision.cache.surrogateKey, age);
     }
-    const arrived = await storeArrivedSegment(decision.cache.key, read.object, read.segment, response, decision.cache.surrogateKey);
+    const arrived = await storeArrivedSegment(ctx.store, decision.cache.key, read.object, read.segment, response, decision.cache.surrogateKey);
     try {
       insertObject(lookup, read.object, decision.cache.surrogateKey, age);
       // Nobody reads it here: read it back once it is in, as for any segment not read in full.
@@ -560,14 +559,14 @@ async function wholeFromHttpCache(ctx: RequestContext, decision: AssetDecision, 
   const cache: CacheOutcome = { state: "pass", fwd: "bypass", origin: "assets", note: `${reason} http-cache` };
   // The object's own times: fresh, then served while Fastly revalidates it (with the stored
   // validators). The readthrough cache has no stale-if-error setting in js-compute 3.46.
-  const cacheOverride = new CacheOverride("override", {
+  const readthrough = {
     ttl: object.times.fresh,
     swr: object.times.staleWhileRevalidate,
-    surrogateKey: [decision.cache.surrogateKey, ...object.surrogateKeys].join(" "),
-  });
+    surrogateKeys: [decision.cache.surrogateKey, ...object.surrogateKeys],
+  };
   let upstream: Response;
   try {
-    upstream = await answerWithRetry(ctx, decision, { method: ctx.req.method, drop: answerShapingHeaders, cacheOverride });
+    upstream = await answerWithRetry(ctx, decision, { method: ctx.req.method, drop: answerShapingHeaders, readthrough });
   } catch (error) {
     return { response: originUnavailable("assets", statusFor(error)), cache };
   }

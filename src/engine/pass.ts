@@ -8,7 +8,6 @@ import { withoutConnectionSpecific } from "../http/hop-by-hop.js";
 import { originUnavailable, statusWithoutAnswer } from "../http/origin-failure.js";
 import type { ToOrigin } from "../decision.js";
 import type { RequestContext } from "./context.js";
-import { fetchFromOrigin } from "./origin-fetch.js";
 import type { Served } from "./served.js";
 
 export async function passToOrigin(ctx: RequestContext, decision: ToOrigin): Promise<Served> {
@@ -16,7 +15,7 @@ export async function passToOrigin(ctx: RequestContext, decision: ToOrigin): Pro
   const cache = passOutcome(decision.origin, "bypass", decision.passReason);
   const started = Date.now();
   try {
-    const upstream = await fetchFromOrigin(ctx, decision, { body: hasBody ? ctx.event.request.body : null, pass: true });
+    const upstream = await ctx.origin(decision, { body: hasBody ? ctx.event.request.body : null, pass: true });
     // RFC 9110 §7.6.1: the origin's hop-by-hop headers end at the edge.
     const headers = withoutConnectionSpecific(upstream.headers);
     // A HEAD answer keeps the origin's Content-Length, the length a GET would have (RFC 9110

@@ -6,8 +6,7 @@
 import { origins } from "../config/origins.js";
 import type { ToOrigin } from "../decision.js";
 import { worthRetrying, type OriginFailure } from "../http/origin-failure.js";
-import type { RequestContext } from "./context.js";
-import type { OriginFetchOptions } from "./origin-fetch.js";
+import type { OriginFetchOptions, RequestContext } from "./context.js";
 import { fromShield } from "./shield-answers.js";
 
 export type OriginResult =
