@@ -89,3 +89,12 @@ export function decidePhase(facts: LookupFacts): PhaseDecision {
       return facts.obligated ? { action: "fetch" } : { action: "uncollapsed" };
   }
 }
+
+/**
+ * The Cache-Status note of a stale copy served at once, the same on every route: `revalidating`
+ * inside the stale-while-revalidate window (a refresh runs, this request's or another's),
+ * `refresh-in-flight` past it, while another request asks the origin first.
+ */
+export function staleServedNote(decision: Extract<PhaseDecision, { action: "serve-stale" }>): "revalidating" | "refresh-in-flight" {
+  return decision.phase === "stale-if-error" ? "refresh-in-flight" : "revalidating";
+}

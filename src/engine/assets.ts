@@ -24,6 +24,7 @@ import { answerWithRetry } from "./origin-retry.js";
 import { parseRangeHeader } from "../http/range.js";
 import { passMarker, readSegmentAnswer, type StoredAnswer, type StoredMetadata, type StoredObject } from "../cache/asset-object.js";
 import type { CacheOutcome, ForwardReason } from "../cache/outcome.js";
+import { staleServedNote } from "../cache/phase.js";
 import { originAgeSeconds } from "../cache/stored-response.js";
 import { segmentSizeFor, throughShield, tierSurrogateControl } from "../cache/tiers.js";
 import { prefetchBytes, streamPlan } from "../cache/segment-stream.js";
@@ -333,12 +334,12 @@ async function objectFor(ctx: RequestContext, decision: AssetDecision, lookup: O
   const phase = lookup.phase;
   if (stored && (phase.action === "serve-fresh" || (phase.action === "serve-stale" && !phase.refresh))) {
     if (stored.kind === "answer") return { served: storedAnswer(ctx, lookup, stored) };
-    return fromCache(stored, phase.action === "serve-fresh" ? "hit" : "stale", phase.action === "serve-fresh" ? [] : ["revalidating"]);
+    return phase.action === "serve-fresh" ? fromCache(stored, "hit") : fromCache(stored, "stale", [staleServedNote(phase)]);
   }
   if (stored && phase.action === "serve-stale") {
     ctx.event.waitUntil(lookup.lease.during(revalidate(ctx, decision, lookup, stored)).catch((e) => console.error(`revalidate: ${String(e)}`)));
     if (stored.kind === "answer") return { served: storedAnswer(ctx, lookup, stored) };
-    return fromCache(stored, "stale", ["stale-while-revalidate"]);
+    return fromCache(stored, "stale", [staleServedNote(phase)]);
   }
   if (phase.action !== "revalidate" && phase.action !== "fetch") {
     // Found nothing usable and not asked to fetch (the entry is undecodable, or the request that

@@ -7,7 +7,7 @@
 
 import { closeNow, Lease } from "../cache/handle-lifetime.js";
 import type { CacheOutcome } from "../cache/outcome.js";
-import { decidePhase, factsOf } from "../cache/phase.js";
+import { decidePhase, factsOf, staleServedNote } from "../cache/phase.js";
 import { evict, type CacheStore, type StoreEntry, type StoreTransaction, type StoreWriter } from "../cache/store.js";
 import {
   bodyCheck,
@@ -68,8 +68,7 @@ async function serveLooked(ctx: RequestContext, decision: Cacheable, lease: Leas
   if (stored && phase.action === "serve-stale") {
     if (phase.refresh) ctx.event.waitUntil(lease.during(refresh(ctx, decision, tx, stored)));
     // Past stale-while-revalidate another request is asking the origin first; this one does not wait for it.
-    const note = phase.phase === "stale-if-error" ? "refresh-in-flight" : "revalidating";
-    return fromCache(ctx, decision, lease, stored, { state: "stale", fwd: "stale", note });
+    return fromCache(ctx, decision, lease, stored, { state: "stale", fwd: "stale", note: staleServedNote(phase) });
   }
   if (stored && phase.action === "revalidate") {
     // Conditional, like a background refresh: an unchanged copy costs a 304, not its body again.

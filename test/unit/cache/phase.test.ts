@@ -7,7 +7,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { MemoryStore } from "../../../src/cache/memory-store.js";
-import { decidePhase, factsOf, phaseOf, type LookupFacts, type PhaseDecision } from "../../../src/cache/phase.js";
+import { decidePhase, factsOf, phaseOf, staleServedNote, type LookupFacts, type PhaseDecision } from "../../../src/cache/phase.js";
 import { retention } from "../../../src/cache/policy.js";
 import { cacheTimes, type CacheTimes } from "../../../src/config/cache-times.js";
 
@@ -282,5 +282,13 @@ describe("the generated lookups", () => {
     for (const name of ["serve-fresh", "serve-stale stale-while-revalidate true", "serve-stale stale-while-revalidate false", "serve-stale stale-if-error false", "revalidate", "fetch", "uncollapsed"]) {
       expect(seen.get(name) ?? 0, name).toBeGreaterThanOrEqual(10); // 1% of the runs
     }
+  });
+});
+
+describe("staleServedNote", () => {
+  it("names a stale copy served at once the same way on every route", () => {
+    expect(staleServedNote({ action: "serve-stale", phase: "stale-while-revalidate", refresh: true })).toBe("revalidating");
+    expect(staleServedNote({ action: "serve-stale", phase: "stale-while-revalidate", refresh: false })).toBe("revalidating");
+    expect(staleServedNote({ action: "serve-stale", phase: "stale-if-error", refresh: false })).toBe("refresh-in-flight");
   });
 });
