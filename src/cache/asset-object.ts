@@ -186,3 +186,44 @@ export function readSegmentAnswer(status: number, headers: Headers, asked: numbe
     },
   };
 }
+
+/**
+ * The validators a revalidation of `stored` sends (RFC 9110 §13.1): its ETag, else its
+ * Last-Modified; nothing for what has neither (answers and pass markers are fetched again).
+ */
+export function revalidationHeadersOf(stored: StoredMetadata): Record<string, string> | undefined {
+  if (stored.kind !== "object") return undefined;
+  if (stored.etag) return { "if-none-match": stored.etag };
+  if (stored.lastModified) return { "if-modified-since": stored.lastModified };
+  return undefined;
+}
+
+/**
+ * A stored object or answer updated by the origin's 304 (RFC 9111 §4.3.4): the 304's
+ * representation headers replace the stored ones of the same name; times and surrogate keys
+ * follow a Surrogate-Control or Surrogate-Key the 304 carries, else stay as they were. When the
+ * updated response may no longer be stored (the 304 says no-store, private, sets a cookie…),
+ * the hit-for-pass marker that replaces it: the old copy is not served again.
+ */
+export function freshenedBy304(stored: StoredObject | StoredAnswer, notModified: Headers): StoredMetadata {
+  const judged = new Headers(stored.headers);
+  notModified.forEach((value, name) => judged.set(name, value));
+  const policy = storePolicy("assets", stored.kind === "object" ? 200 : stored.status, judged);
+  if (!policy.store) return passMarker(policy.reason);
+  const timesChanged = notModified.has("surrogate-control");
+  const surrogateKeys = notModified.has("surrogate-key") ? policy.surrogateKeys : stored.surrogateKeys;
+  if (stored.kind === "object") {
+    return {
+      ...stored,
+      headers: pick(judged, representationHeaders),
+      times: timesChanged ? policy.times : stored.times,
+      surrogateKeys,
+    };
+  }
+  return {
+    ...stored,
+    headers: pick(judged, [...representationHeaders, "etag", "last-modified", "location"]),
+    times: timesChanged ? { fresh: Math.min(policy.times.fresh, answerFreshSeconds), staleWhileRevalidate: 0, staleIfError: policy.times.staleIfError } : stored.times,
+    surrogateKeys,
+  };
+}

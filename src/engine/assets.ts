@@ -22,7 +22,7 @@ import { answerShapingHeaders } from "../http/origin-request.js";
 import { closeNow, closingWith } from "../cache/handle-lifetime.js";
 import { answerWithRetry } from "./origin-retry.js";
 import { parseRangeHeader } from "../http/range.js";
-import { passMarker, readSegmentAnswer, type StoredAnswer, type StoredMetadata, type StoredObject } from "../cache/asset-object.js";
+import { freshenedBy304, passMarker, readSegmentAnswer, revalidationHeadersOf, type StoredAnswer, type StoredMetadata, type StoredObject } from "../cache/asset-object.js";
 import type { CacheOutcome, ForwardReason } from "../cache/outcome.js";
 import { staleServedNote } from "../cache/phase.js";
 import { originAgeSeconds } from "../cache/stored-response.js";
@@ -101,7 +101,30 @@ async function serveFromStore(ctx: RequestContext, decision: AssetDecision, meth
   }
   if ("served" in found) return found.served;
   const source = found.source;
+  // Segments this request stores are read back in the background unless the client read them in
+  // full (src/engine/asset-store.ts, verifySegment); a broken one is replaced.
+  const checks = new SegmentChecks(ctx, decision, source.object);
+  if (source.arrived) checks.stored(source.arrived);
+  const opened: Promise<OpenSegment>[] = [];
+  try {
+    return await answerFrom(ctx, decision, method, mayRetry, source, checks, opened);
+  } catch (error) {
+    // Whatever failed before a body took over: what this request opened is still checked and closed.
+    checks.settle(opened);
+    throw error;
+  }
+}
 
+/** The answer to this request out of the object entry `source`, its segments opened as needed. */
+async function answerFrom(
+  ctx: RequestContext,
+  decision: AssetDecision,
+  method: "GET" | "HEAD",
+  mayRetry: boolean,
+  source: ObjectSource,
+  checks: SegmentChecks,
+  opened: Promise<OpenSegment>[],
+): Promise<Served> {
   const asked = answerAsset(method, ctx.req.headers, source.object, newBoundary);
   const delivery =
     asked.kind === "content"
@@ -110,8 +133,6 @@ async function serveFromStore(ctx: RequestContext, decision: AssetDecision, meth
   if (delivery?.kind === "whole") {
     // A 200 larger than the store may write is the origin's body, which leaves on the host
     // (src/cache/asset-delivery.ts).
-    const checks = new SegmentChecks(ctx, decision, source.object);
-    if (source.arrived) checks.stored(source.arrived);
     checks.settle([]);
     return wholeFromHttpCache(ctx, decision, source.object, delivery.reason);
   }
@@ -140,11 +161,6 @@ async function serveFromStore(ctx: RequestContext, decision: AssetDecision, meth
     ...(notes.length > 0 ? { note: notes.join(" ") } : {}),
   };
 
-  // Segments this request stores are read back in the background unless the client read them in
-  // full (src/engine/asset-store.ts, verifySegment); a broken one is replaced.
-  const checks = new SegmentChecks(ctx, decision, source.object);
-  if (source.arrived) checks.stored(source.arrived);
-
   if (answer.kind !== "content") {
     checks.settle([]);
     return { response: plainAnswer(ctx, answer), cache: outcome };
@@ -159,7 +175,6 @@ async function serveFromStore(ctx: RequestContext, decision: AssetDecision, meth
 
   // The arrived segment is read once, by the first slice of it; every other slice opens its own.
   let arrived = source.arrived;
-  const opened: Promise<OpenSegment>[] = [];
   const open = (slice: SegmentSlice): Promise<OpenSegment> => {
     if (arrived && slice.index === arrived.index) {
       const ready = arrived;
@@ -353,7 +368,7 @@ async function objectFor(ctx: RequestContext, decision: AssetDecision, lookup: O
   if (!staleCopy && method === "GET" && !ctx.req.headers.has("range")) return learnWhole(ctx, decision, lookup);
   const cut = cutFor(ctx);
   const want = staleCopy?.kind === "object" ? 0 : firstWantedSegment(ctx, method, cut);
-  const conditional = staleCopy?.kind === "object" && staleCopy.etag ? { "if-none-match": staleCopy.etag } : undefined;
+  const conditional = staleCopy ? revalidationHeadersOf(staleCopy) : undefined;
   let response: Response;
   try {
     response = await fetchSegment(ctx, decision, want, { cut }, conditional);
@@ -364,10 +379,16 @@ async function objectFor(ctx: RequestContext, decision: AssetDecision, lookup: O
   if (response.status >= 500) return failed(ctx, lookup, staleCopy, response);
   const age = originAgeSeconds(response.headers);
   if (response.status === 304 && staleCopy) {
-    freshenObject(lookup, staleCopy, decision.cache.surrogateKey, age);
     await response.body?.cancel();
-    if (staleCopy.kind === "answer") return { served: storedAnswer(ctx, lookup, staleCopy) };
-    return { source: { object: staleCopy, state: "miss", fwd: "stale", stored: true, ttl: staleCopy.times.fresh - age, age, notes: ["revalidated"] } };
+    const updated = freshenedBy304(staleCopy, response.headers);
+    if (updated.kind === "pass") {
+      // The origin now says the object may not be kept: remembered, and passed like a new one.
+      insertObject(lookup, updated, decision.cache.surrogateKey);
+      return { served: await passThrough(ctx, decision, updated.reason) };
+    }
+    freshenObject(lookup, updated, decision.cache.surrogateKey, age);
+    if (updated.kind === "answer") return { served: storedAnswer(ctx, lookup, updated) };
+    return { source: { object: updated, state: "miss", fwd: "stale", stored: true, ttl: updated.times.fresh - age, age, notes: ["revalidated"] } };
   }
 
   const read = readSegmentAnswer(response.status, response.headers, want, cut);
@@ -386,7 +407,12 @@ async function objectFor(ctx: RequestContext, decision: AssetDecision, lookup: O
   } else {
     await response.body?.cancel();
   }
-  insertObject(lookup, read.object, decision.cache.surrogateKey, age);
+  try {
+    insertObject(lookup, read.object, decision.cache.surrogateKey, age);
+  } catch (error) {
+    arrived?.close();
+    throw error;
+  }
   return {
     source: {
       object: read.object,
@@ -494,7 +520,7 @@ function failed(
 /** stale-while-revalidate: a conditional request for segment 0, off the client's path. */
 async function revalidate(ctx: RequestContext, decision: AssetDecision, lookup: ObjectLookup, stored: StoredMetadata): Promise<void> {
   const cut = cutFor(ctx);
-  const conditional = stored.kind === "object" && stored.etag ? { "if-none-match": stored.etag } : undefined;
+  const conditional = revalidationHeadersOf(stored);
   let response: Response;
   try {
     response = await fetchSegment(ctx, decision, 0, { cut }, conditional);
@@ -502,9 +528,11 @@ async function revalidate(ctx: RequestContext, decision: AssetDecision, lookup: 
     return release(lookup.entry);
   }
   const age = originAgeSeconds(response.headers);
-  if (response.status === 304) {
+  if (response.status === 304 && stored.kind !== "pass") {
     await response.body?.cancel();
-    return freshenObject(lookup, stored, decision.cache.surrogateKey, age);
+    const updated = freshenedBy304(stored, response.headers);
+    if (updated.kind === "pass") return insertObject(lookup, updated, decision.cache.surrogateKey);
+    return freshenObject(lookup, updated, decision.cache.surrogateKey, age);
   }
   const read = readSegmentAnswer(response.status, response.headers, 0, cut);
   if (read.kind === "object") {

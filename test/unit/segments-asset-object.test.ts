@@ -3,8 +3,11 @@ import {
   answerFreshSeconds,
   decodeMetadata,
   encodeMetadata,
+  freshenedBy304,
   passMarker,
   readSegmentAnswer,
+  revalidationHeadersOf,
+  type StoredAnswer,
   type StoredObject,
 } from "../../src/cache/asset-object.js";
 import { cacheTimes, hitForPassSeconds } from "../../src/config/cache-times.js";
@@ -121,5 +124,56 @@ describe("stored metadata", () => {
     const marker = passMarker("no-validator");
     expect(decodeMetadata(encodeMetadata(marker))).toEqual({ v: 2, ...marker });
     expect(marker.times.fresh).toBe(hitForPassSeconds);
+  });
+});
+
+describe("a stored asset revalidated: its validators, and the origin's 304", () => {
+  const object: StoredObject = {
+    kind: "object",
+    size: 2500,
+    etag: '"e1"',
+    lastModified: "Wed, 21 Oct 2015 07:28:00 GMT",
+    version: 'etag:"e1"',
+    segment,
+    headers: { "content-type": "audio/mpeg", "cache-control": "max-age=60" },
+    times: { fresh: 30, staleWhileRevalidate: 10, staleIfError: 600 },
+    surrogateKeys: ["ep-1"],
+  };
+  const notFound: StoredAnswer = {
+    kind: "answer",
+    status: 404,
+    headers: { "content-type": "text/plain" },
+    times: { fresh: 60, staleWhileRevalidate: 0, staleIfError: 600 },
+    surrogateKeys: [],
+  };
+
+  it("asks with the ETag, else with Last-Modified, else unconditionally", () => {
+    expect(revalidationHeadersOf(object)).toEqual({ "if-none-match": '"e1"' });
+    expect(revalidationHeadersOf({ ...object, etag: null })).toEqual({ "if-modified-since": "Wed, 21 Oct 2015 07:28:00 GMT" });
+    expect(revalidationHeadersOf({ ...object, etag: null, lastModified: null })).toBeUndefined();
+    expect(revalidationHeadersOf(notFound)).toBeUndefined();
+    expect(revalidationHeadersOf(passMarker("no-validator"))).toBeUndefined();
+  });
+
+  it("RFC 9111 §4.3.4: the 304's headers replace the stored ones; the rest, size and version stay", () => {
+    const updated = freshenedBy304(object, new Headers({ "cache-control": "max-age=120", "content-disposition": "attachment", etag: '"e1"' }));
+    expect(updated).toEqual({ ...object, headers: { "content-type": "audio/mpeg", "cache-control": "max-age=120", "content-disposition": "attachment" } });
+  });
+
+  it("times and surrogate keys follow a Surrogate-Control or Surrogate-Key in the 304, else stay", () => {
+    expect(freshenedBy304(object, new Headers({ etag: '"e1"' }))).toMatchObject({ times: object.times, surrogateKeys: ["ep-1"] });
+    const renewed = freshenedBy304(object, new Headers({ "surrogate-control": "max-age=5, stale-while-revalidate=2", "surrogate-key": "ep-1 show-9" }));
+    expect(renewed).toMatchObject({ times: { fresh: 5, staleWhileRevalidate: 2, staleIfError: cacheTimes.assets.staleIfError }, surrogateKeys: ["ep-1", "show-9"] });
+  });
+
+  it("a 304 that makes the response unstorable gives the hit-for-pass marker in its place", () => {
+    expect(freshenedBy304(object, new Headers({ "cache-control": "no-store" }))).toEqual(passMarker("cache-control-no-store"));
+    expect(freshenedBy304(object, new Headers({ "set-cookie": "a=1" }))).toEqual(passMarker("set-cookie"));
+    expect(freshenedBy304(notFound, new Headers({ "cache-control": "private" }))).toEqual(passMarker("cache-control-private"));
+  });
+
+  it("a stored answer stays within its short fresh time and is never served while revalidating", () => {
+    const updated = freshenedBy304(notFound, new Headers({ "surrogate-control": "max-age=3600, stale-while-revalidate=600" }));
+    expect(updated).toMatchObject({ kind: "answer", status: 404, times: { fresh: answerFreshSeconds, staleWhileRevalidate: 0 } });
   });
 });
