@@ -63,6 +63,8 @@ export class MemoryStore implements CacheStore {
   private readonly obligations = new Map<string, Obligation>();
   /** Transactional lookups made, by key: how many requests reached the cache. */
   readonly lookups = new Map<string, number>();
+  /** Every handle given out, so tests can see which were never closed. */
+  private readonly handles: MemoryEntry[] = [];
 
   constructor(private readonly clock: Clock = Date.now) {}
 
@@ -70,7 +72,7 @@ export class MemoryStore implements CacheStore {
     const item = this.usableItem(key, headers);
     if (!item) return null;
     item.hits++;
-    return new MemoryEntry(item, this.clock);
+    return this.track(new MemoryEntry(item, this.clock));
   }
 
   async transactionLookup(key: string, headers?: Headers): Promise<StoreTransaction> {
@@ -107,6 +109,17 @@ export class MemoryStore implements CacheStore {
     }
   }
 
+  /** How many handles given out (lookups, transactions, streamed-back entries) are still open. */
+  openHandles(): number {
+    return this.handles.filter((handle) => handle.open).length;
+  }
+
+  /** @internal Registers a handle this store gave out. */
+  track<T extends MemoryEntry>(handle: T): T {
+    this.handles.push(handle);
+    return handle;
+  }
+
   /** Whether a request holds the key's obligation now. */
   isObligated(key: string): boolean {
     const pending = this.obligations.get(key);
@@ -121,7 +134,7 @@ export class MemoryStore implements CacheStore {
 
   private transaction(key: string, headers: Headers | undefined, item: Item | null, held: Obligation | null): StoreTransaction {
     if (item) item.hits++;
-    return new MemoryTransaction(this, key, headers, item, held, this.clock);
+    return this.track(new MemoryTransaction(this, key, headers, item, held, this.clock));
   }
 
   private usableItem(key: string, headers: Headers | undefined): Item | null {
@@ -266,6 +279,11 @@ class MemoryEntry implements StoreEntry {
   protected get isClosed(): boolean {
     return this.closed;
   }
+
+  /** Not closed yet. */
+  get open(): boolean {
+    return !this.closed;
+  }
 }
 
 /** The stored bytes from `at` (up to `end`, exclusive) in the chunk holding `at`, or null if none yet. */
@@ -307,7 +325,7 @@ class MemoryTransaction extends MemoryEntry implements StoreTransaction {
 
   insertAndStreamBack(options: StoreInsertOptions): [StoreWriter, StoreEntry] {
     const [item, writer] = this.inserted(options);
-    return [writer, new MemoryEntry(item, this.clock)];
+    return [writer, this.store.track(new MemoryEntry(item, this.clock))];
   }
 
   private inserted(options: StoreInsertOptions): [Item, StoreWriter] {

@@ -237,6 +237,18 @@ function insertSegment(entry: StoreTransaction, object: StoredObject, index: num
   return reader;
 }
 
+/** `insertSegment`, the transaction given up and closed when the insert itself fails. */
+function insertSegmentOrClose(entry: StoreTransaction, object: StoredObject, index: number, body: ReadableStream, urlKey: string): StoreEntry {
+  try {
+    return insertSegment(entry, object, index, body, urlKey);
+  } catch (error) {
+    body.cancel().catch(() => {});
+    release(entry);
+    closeNow(entry);
+    throw new SegmentUnavailable(`segment ${index} could not be inserted: ${String(error)}`);
+  }
+}
+
 /**
  * Stores a segment that arrived with the object's metadata (the first request for an object).
  * If another request got there first, its copy is used and this body dropped.
@@ -253,7 +265,7 @@ export async function storeArrivedSegment(
   const obligated = entry.mustInsertOrUpdate();
   const found = entry.found() && isSegmentEntry(entry);
   if (!found && obligated && response.body) {
-    const reader = insertSegment(entry, object, index, response.body, urlKey);
+    const reader = insertSegmentOrClose(entry, object, index, response.body, urlKey);
     return { index, entry: reader, cached: false, close: closerOf(reader, entry) };
   }
   await response.body?.cancel();
@@ -297,7 +309,7 @@ export async function openSegment(
     throw new SegmentUnavailable(`segment ${index}: ${String(error)}`, null, statusFor(error));
   }
   if (isSegmentOf(response, object, index)) {
-    const reader = insertSegment(entry, object, index, response.body!, urlKey);
+    const reader = insertSegmentOrClose(entry, object, index, response.body!, urlKey);
     return { index, entry: reader, cached: false, close: closerOf(reader, entry) };
   }
   release(entry);
@@ -456,8 +468,11 @@ export function countCached(store: CacheStore, objectKey: string, object: Stored
   for (const index of indices) {
     const entry = store.lookup(storeKeys.segment(objectKey, object.version, index, object.segment));
     if (!entry) continue;
-    if (entry.usable() && isSegmentEntry(entry)) cached++;
-    entry.close();
+    try {
+      if (entry.usable() && isSegmentEntry(entry)) cached++;
+    } finally {
+      closeNow(entry);
+    }
   }
   return cached;
 }

@@ -167,4 +167,17 @@ describe("MemoryStore transactions", () => {
     expect(() => tx.mustInsertOrUpdate()).toThrow(/invalid cache handle/);
     expect(() => tx.close()).toThrow(/invalid cache handle/);
   });
+
+  it("counts the handles it gave out that are still open, so tests can catch one never closed", async () => {
+    const store = new MemoryStore();
+    const tx = await store.transactionLookup("k");
+    const [writer, reader] = tx.insertAndStreamBack({ maxAge: 60_000, length: 1 });
+    writer.append(bytes("x"));
+    writer.close();
+    expect(store.openHandles()).toBe(2);
+    const found = store.lookup("k")!;
+    expect(store.openHandles()).toBe(3);
+    for (const handle of [tx, reader, found]) handle.close();
+    expect(store.openHandles()).toBe(0);
+  });
 });
