@@ -15,6 +15,9 @@ export const representationHeaders = [
   "content-disposition",
   "cache-control",
   "expires",
+  // RFC 9110 §12.5.5: which request headers chose this representation; the object entry is
+  // stored per variant of them (src/engine/asset-store.ts).
+  "vary",
 ] as const;
 
 /** A 2xx object, stored as segments. */

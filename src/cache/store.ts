@@ -72,8 +72,11 @@ export interface CacheStore {
   lookup(key: string, headers?: Headers): StoreEntry | null;
   /** A lookup that takes part in the key's transaction (collapsing, obligation). */
   transactionLookup(key: string, headers?: Headers): Promise<StoreTransaction>;
-  /** Overwrites whatever is under `key`, outside any transaction. */
-  insert(key: string, options: StoreInsertOptions): StoreWriter;
+  /**
+   * Overwrites whatever is under `key` (for a Vary'd item, the variant `headers` select),
+   * outside any transaction.
+   */
+  insert(key: string, options: StoreInsertOptions, headers?: Headers): StoreWriter;
 }
 
 /**

@@ -85,7 +85,7 @@ export const coreStore: CacheStore = {
     // without holding up the rest of its execution (its background work).
     return new CoreTransaction(await CoreCache.transactionLookupAsync(key, headers ? { headers } : undefined).wait());
   },
-  insert(key, options) {
-    return CoreCache.insert(key, coreOptions(options));
+  insert(key, options, headers) {
+    return CoreCache.insert(key, headers ? { ...coreOptions(options), headers } : coreOptions(options));
   },
 };

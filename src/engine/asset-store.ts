@@ -12,6 +12,7 @@ import { decidePhase, factsOf, phaseOf, type PhaseDecision } from "../cache/phas
 import { retention, type Freshness } from "../cache/policy.js";
 import { evict, type CacheStore, type StoreEntry, type StoreTransaction } from "../cache/store.js";
 import { segmentLength, segmentRange, storeKeys, type SegmentSlice } from "../cache/segments.js";
+import { varyOf } from "../cache/vary.js";
 import type { ToOrigin } from "../decision.js";
 import type { RequestContext } from "./context.js";
 import { origins } from "../config/origins.js";
@@ -43,8 +44,13 @@ export interface ObjectLookup {
   readonly hits: number | undefined;
 }
 
-export async function lookupObject(store: CacheStore, objectKey: string): Promise<ObjectLookup> {
-  const entry = await store.transactionLookup(storeKeys.object(objectKey));
+/**
+ * The object entry for a request with `headers`: RFC 9111 §4.1, an object the origin sent with
+ * `Vary` is stored per variant (Core Cache matches the request's headers against the names given
+ * at insert). Segments need no variants: they are keyed by the version's validator.
+ */
+export async function lookupObject(store: CacheStore, objectKey: string, headers: Headers): Promise<ObjectLookup> {
+  const entry = await store.transactionLookup(storeKeys.object(objectKey), headers);
   const lease = new Lease(entry);
   const found = entry.found();
   const stored = found ? decodeMetadata(entry.userMetadata()) : null;
@@ -70,8 +76,10 @@ export async function lookupObject(store: CacheStore, objectKey: string): Promis
  */
 function objectWriteOptions(stored: StoredMetadata, urlKey: string, ageSeconds = 0) {
   const { maxAgeMs, staleMs } = retention(stored.times);
+  const vary = stored.kind === "pass" ? null : varyOf(new Headers(stored.headers));
   return {
     ...(ageSeconds > 0 ? { initialAge: ageSeconds * 1000 } : {}),
+    ...(vary?.kind === "headers" ? { vary: [...vary.names] } : {}),
     maxAge: maxAgeMs,
     staleWhileRevalidate: staleMs,
     surrogateKeys: [urlKey, ...stored.surrogateKeys],
@@ -116,8 +124,8 @@ export function insertObject(lookup: ObjectLookup, object: StoredMetadata, urlKe
 }
 
 /** Replaces the object entry without a transaction (a new version seen mid-request). */
-export function replaceObject(store: CacheStore, objectKey: string, object: StoredObject, urlKey: string): void {
-  store.insert(storeKeys.object(objectKey), { ...objectWriteOptions(object, urlKey), length: 0 }).close();
+export function replaceObject(store: CacheStore, objectKey: string, object: StoredObject, urlKey: string, headers: Headers): void {
+  store.insert(storeKeys.object(objectKey), { ...objectWriteOptions(object, urlKey), length: 0 }, headers).close();
 }
 
 /** Gives a found object entry a new fresh period after the origin confirmed it (304). */

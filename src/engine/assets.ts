@@ -88,7 +88,7 @@ export async function serveAsset(ctx: RequestContext, decision: AssetDecision): 
 }
 
 async function serveFromStore(ctx: RequestContext, decision: AssetDecision, method: "GET" | "HEAD", mayRetry: boolean): Promise<Served> {
-  const lookup = await lookupObject(ctx.store, decision.cache.key);
+  const lookup = await lookupObject(ctx.store, decision.cache.key, ctx.req.headers);
   let found: Found;
   try {
     found = await objectFor(ctx, decision, lookup, method);
@@ -197,7 +197,7 @@ async function answerFrom(
     const failure: CacheOutcome = { ...outcome, state: "miss", fwd: "miss", note: "origin-error" };
     if (error instanceof VersionChanged && mayRetry) {
       // The origin has a new version the object entry does not know yet: record it and start over.
-      replaceObject(ctx.store, decision.cache.key, error.object, decision.cache.surrogateKey);
+      replaceObject(ctx.store, decision.cache.key, error.object, decision.cache.surrogateKey, ctx.req.headers);
       return serveFromStore(ctx, decision, method, false);
     }
     console.error(`assets ${decision.cache.key}: ${String(error)}`);

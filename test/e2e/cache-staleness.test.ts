@@ -18,11 +18,11 @@
 // no other file ever sees it, and none of them is purged: the point is that no purge is needed.
 
 import { randomUUID } from "node:crypto";
-import { request } from "node:http";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { generatedBytes } from "../../scripts/origins/fixtures.js";
 import type { RecordedRequest } from "../../scripts/origins/front.js";
 import { segmentBytes } from "../../src/cache/segments.js";
+import { putObject as putBucketObject } from "./support/buckets.js";
 import { addOriginHeaders, clearOriginHeaders, edge, originRequests, resetOrigins, send, type EdgeResponse } from "./support/edge.js";
 import { expectShieldEntry, ownCacheStatus, twoTiers } from "./support/tiers.js";
 
@@ -37,25 +37,7 @@ afterAll(() => clearOriginHeaders());
 
 /** Writes an object into a local bucket through its origin, as the app's upload to R2 would. */
 function putObject(bucket: "feeds" | "assets", path: string, body: Uint8Array, contentType: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: "127.0.0.1",
-        port: edge().ports[bucket],
-        path,
-        method: "PUT",
-        headers: { "x-seed": "1", "content-type": contentType, "content-length": String(body.length) },
-        agent: false,
-      },
-      (res) => {
-        let text = "";
-        res.on("data", (c: Buffer) => (text += c.toString()));
-        res.on("end", () => (res.statusCode === 200 ? resolve((JSON.parse(text) as { etag: string }).etag) : reject(new Error(`PUT ${path}: ${res.statusCode}`))));
-      },
-    );
-    req.on("error", reject);
-    req.end(body);
-  });
+  return putBucketObject(bucket, path, body, { contentType });
 }
 
 interface Poll {

@@ -16,11 +16,11 @@
 // POP's segment size: the same property on both tiers. Where it is about what the origin is
 // asked, the origin's requests are counted (the shield's, on two tiers).
 
-import { request } from "node:http";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { fixtureBytes, generatedBytes, mp3s, type Fixture } from "../../scripts/origins/fixtures.js";
 import { segmentBytes, segmentIndexOf, segmentRange } from "../../src/cache/segments.js";
 import { cold, purgeWarmed } from "../shared/cold-cache.js";
+import { putObject as putBucketObject } from "./support/buckets.js";
 import { edge, injectFault, originRequests, resetOrigins } from "./support/edge.js";
 import { answerBytes, assets, boundedEnd, fetchWhole, madeFor, rangesSeen, readLikeAPlayer, streamFrom } from "./mp3-support.js";
 import {
@@ -102,31 +102,8 @@ function testObject(name: string, size: number, seed: number): GeneratedFixture 
 }
 
 /** Writes `object` into the local assets bucket; `cacheControl` is what the origin will send with it. */
-function putObject(object: GeneratedFixture, cacheControl?: string): Promise<void> {
-  const body = generatedBytes(object.body.seed, 0, object.size);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: "127.0.0.1",
-        port: edge().ports.assets,
-        path: object.path,
-        method: "PUT",
-        headers: {
-          "x-seed": "1",
-          "content-type": object.contentType,
-          "content-length": String(body.length),
-          ...(cacheControl ? { "cache-control": cacheControl } : {}),
-        },
-        agent: false,
-      },
-      (res) => {
-        res.resume();
-        res.on("end", () => (res.statusCode === 200 ? resolve() : reject(new Error(`PUT ${object.path}: ${res.statusCode}`))));
-      },
-    );
-    req.on("error", reject);
-    req.end(body);
-  });
+async function putObject(object: GeneratedFixture, cacheControl?: string): Promise<void> {
+  await putBucketObject("assets", object.path, generatedBytes(object.body.seed, 0, object.size), { contentType: object.contentType, ...(cacheControl ? { cacheControl } : {}) });
 }
 
 /** The Cache-Status detail of a 200 larger than an answer: the origin's body, through the HTTP cache. */
