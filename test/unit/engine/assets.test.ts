@@ -7,6 +7,7 @@
 // engine is (tsconfig.edge-tests.json).
 
 import { afterEach, describe, expect, it } from "vitest";
+import { serveAsset } from "../../../src/engine/assets.js";
 import { AssetEdge, MiB, type Answer } from "./support/context.js";
 import { textObject, type OriginRequest } from "./support/asset-origin.js";
 
@@ -960,5 +961,34 @@ describe("answers other than the object", () => {
     expectBytes(answer.body, originBytes(path, 5, 14));
     expect(answer.cache).toMatchObject({ state: "pass", note: "key-too-long" });
     expect(edge.origin.of(answer.execution.index).map((r) => [r.range, r.pass])).toEqual([["bytes=5-14", true]]);
+  });
+});
+
+describe("an execution with no backend request left (Compute's 32)", () => {
+  /** A request served by an execution that has already spent `spent` of its backend requests. */
+  async function servedAfter(spent: number, path: string, request: Parameters<AssetEdge["context"]>[1]) {
+    const execution = edge.context(path, request, spent);
+    return edge.finish(execution, await serveAsset(execution.ctx, execution.decision));
+  }
+
+  it("what the store holds is still served; what needs the origin is a clear 503, and no 33rd request is made", async () => {
+    newEdge();
+    const path = mp3("/uploads/jsparty/300/js-party-300.mp3", 5 * MiB);
+    await known(path, 5 * MiB);
+
+    const stored = await servedAfter(32, path, range(0, 99));
+    expect(stored.status).toBe(206);
+    expectBytes(stored.body, originBytes(path, 0, 99));
+    expect(stored.cache.state).toBe("hit");
+
+    const needsOrigin = await servedAfter(32, path, range(3 * MiB, 3 * MiB + 99));
+    expect(needsOrigin.status).toBe(503);
+    expect(needsOrigin.originRequests()).toBe(0);
+    // Refused by the budget (the retry too), never sent: the origin saw nothing of it.
+    expect(edge.origin.overBudget.length).toBeGreaterThan(0);
+    expect(edge.origin.overBudget.every((r) => r.range === segmentRange(1, 5 * MiB))).toBe(true);
+    for (const execution of [stored.execution, needsOrigin.execution]) expect(execution.backends.spent).toBe(32);
+    // The refusals are this test's point; the after-test check is for unplanned ones.
+    edge.origin.overBudget.splice(0);
   });
 });

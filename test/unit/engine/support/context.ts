@@ -34,6 +34,8 @@ export interface Execution {
   readonly ctx: RequestContext;
   readonly decision: AssetDecision;
   readonly backends: BackendBudget;
+  /** Backend requests the execution had spent before this request (other work of the execution). */
+  readonly spentBefore: number;
 }
 
 export interface Answer {
@@ -121,10 +123,11 @@ export class AssetEdge {
   }
 
   /** The context of one client request. */
-  context(path: string, request: ClientRequest = {}): Execution {
+  context(path: string, request: ClientRequest = {}, spentBefore = 0): Execution {
     const index = this.executions.length;
     const req = edgeRequest(assetUrl(path), request);
     const backends = new BackendBudget(computeLimits.backendRequests);
+    for (let i = 0; i < spentBefore; i++) backends.take();
     const tier = { role: "single", shieldDown: false, fromPop: false } as const;
     const requestId = `unit-${index}`;
     const request0 = new Request(assetUrl(path), { method: req.method, headers: req.headers });
@@ -142,7 +145,7 @@ export class AssetEdge {
       store: this.store,
       origin: this.origin.clientFor(side, index),
     };
-    const execution: Execution = { index, ctx, decision: this.decisionFor(path, request), backends };
+    const execution: Execution = { index, ctx, decision: this.decisionFor(path, request), backends, spentBefore };
     this.executions.push(execution);
     return execution;
   }
@@ -197,7 +200,7 @@ export class AssetEdge {
     expect(this.origin.overBudget).toEqual([]);
     for (const execution of this.executions) {
       expect(execution.backends.spent, `client request ${execution.index}`).toBeLessThanOrEqual(computeLimits.backendRequests);
-      expect(this.origin.of(execution.index).length).toBe(execution.backends.spent);
+      expect(this.origin.of(execution.index).length + execution.spentBefore).toBe(execution.backends.spent);
     }
   }
 }
