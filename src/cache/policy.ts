@@ -3,6 +3,7 @@
 // phase a cached copy of a given age is in. Pure: the shell supplies status, headers and age.
 
 import { cacheTimes, type CacheTimes } from "../config/cache-times.js";
+import { writtenBodyBytes } from "./asset-delivery.js";
 import type { OriginName } from "../config/origins.js";
 import { originSurrogateKeys } from "./surrogate-keys.js";
 import { varyOf } from "./vary.js";
@@ -92,6 +93,20 @@ export function bodyCheck(status: number, headers: Headers): BodyCheck {
   }
   const length = headers.get("content-length");
   return length !== null && /^\d{1,15}$/.test(length.trim()) ? "declared-length" : "unverifiable";
+}
+
+/**
+ * Where a storable body is kept. js-compute 3.46 reads every Core Cache body through JavaScript
+ * (docs/mp3.md, "Bytes through JavaScript"), so an answer out of Core Cache writes at most
+ * `writtenBodyBytes` (src/cache/asset-delivery.ts) like every answer of the assets route; a body
+ * of declared length over that is kept by Fastly's readthrough HTTP cache instead, whose bodies
+ * leave on the host, and Core Cache keeps only a marker saying so (`http-cache`). A chunked body
+ * is not known to be large before it has been read: one longer than `chunkedReadBackLimit`
+ * (the same 1 MiB) is evicted unchecked.
+ */
+export function bodyHome(check: BodyCheck, headers: Headers): "core-cache" | "http-cache" {
+  if (check !== "declared-length") return "core-cache";
+  return Number(headers.get("content-length")!.trim()) > writtenBodyBytes ? "http-cache" : "core-cache";
 }
 
 /**

@@ -8,6 +8,11 @@ export interface StoredResponse {
   readonly status: number;
   readonly headers: readonly (readonly [string, string])[];
   readonly times: CacheTimes;
+  /**
+   * `http-cache`: the entry is a marker without a body; the body is kept by Fastly's readthrough
+   * HTTP cache (`bodyHome`, src/cache/policy.ts).
+   */
+  readonly body?: "http-cache";
 }
 
 /**

@@ -3,7 +3,8 @@
 // synchronous refresh past the stale-while-revalidate window, with the stale copy kept for
 // when the origin fails; concurrent misses collapsed into one origin request by the
 // transactional lookup. Core Cache (not the readthrough HTTP cache) so the same code runs in
-// production and under Viceroy.
+// production and under Viceroy; only a body larger than an answer may write out of Core Cache
+// (`bodyHome`) is kept by the readthrough cache, behind a marker entry, and leaves on the host.
 
 import { closeNow, Lease } from "../cache/handle-lifetime.js";
 import type { CacheOutcome } from "../cache/outcome.js";
@@ -11,6 +12,7 @@ import { decidePhase, factsOf, staleServedNote } from "../cache/phase.js";
 import { evict, type CacheStore, type StoreEntry, type StoreTransaction, type StoreWriter } from "../cache/store.js";
 import {
   bodyCheck,
+  bodyHome,
   chunkedReadBackLimit,
   clientBodyEnds,
   endVerdict,
@@ -62,6 +64,7 @@ async function serveLooked(ctx: RequestContext, decision: Cacheable, lease: Leas
   const tx = lease.handle;
   const found = tx.found();
   const stored = found ? decodeStored(tx.userMetadata()) : null;
+  if (stored?.body === "http-cache") return throughHttpCache(ctx, decision, lease, stored);
   const phase = decidePhase(factsOf(tx, stored?.times ?? null));
 
   if (stored && phase.action === "serve-fresh") return fromCache(ctx, decision, lease, stored, { state: "hit" });
@@ -130,6 +133,12 @@ function store(
     );
   }
   const stored = storedResponseFrom(upstream.status, upstream.headers, policy.times);
+  if (bodyHome(check, upstream.headers) === "http-cache") {
+    // Later requests find the marker and ask the readthrough cache; this one has the body already.
+    tx.insert(markerOptions(decision, stored, policy.surrogateKeys, upstream)).close();
+    const age = originAgeSeconds(upstream.headers);
+    return originAnswer(ctx, upstream, stored, { state: "miss", fwd, stored: true, ttl: policy.times.fresh - age, age, origin: decision.origin, note: largeNote });
+  }
   const [writer, inserted] = tx.insertAndStreamBack(insertOptions(decision, stored, policy.surrogateKeys, upstream));
   const entry = new Lease(inserted);
   let readBack: Promise<ReadBackResult> | undefined;
@@ -338,6 +347,11 @@ async function refresh(
     return;
   }
   const fresh = storedResponseFrom(upstream.status, upstream.headers, policy.times);
+  if (bodyHome(check, upstream.headers) === "http-cache") {
+    await upstream.body?.cancel();
+    tx.insert(markerOptions(decision, fresh, policy.surrogateKeys, upstream)).close();
+    return;
+  }
   if (check === "chunked") {
     // Checked on the side first, so a cut refresh never replaces the stale copy: appended on the
     // host to an entry of its own, read back, and only a whole body goes into the real insert.
@@ -358,10 +372,6 @@ async function refresh(
     return;
   }
   const declared = Number(upstream.headers.get("content-length") ?? "0");
-  if (declared > wholeRefreshLimit) {
-    await fill(ctx.store, tx.insert(insertOptions(decision, fresh, policy.surrogateKeys, upstream)), upstream, decision.cache.key);
-    return;
-  }
   // Nobody waits for a refresh, so its body is read whole first: a cut one is dropped and the
   // stale copy stays in place, instead of being overwritten by a body that then breaks.
   const body = await wholeBody(upstream, declared);
@@ -374,12 +384,6 @@ async function refresh(
   if (body.byteLength > 0) writer.append(body);
   writer.close();
 }
-
-/**
- * The largest refresh body read into memory before it replaces a stale copy. Pages and feeds are
- * far smaller; anything bigger streams into the cache like a miss (and clears the key if cut).
- */
-const wholeRefreshLimit = 16 * 1024 * 1024;
 
 /** The whole body, or null when it failed or did not give exactly `declared` bytes. */
 async function wholeBody(upstream: Response, declared: number): Promise<Uint8Array | null> {
@@ -422,6 +426,65 @@ function freshenedBy304(decision: Cacheable, tx: StoreTransaction, stored: Store
 function storedSurrogateKeys(stored: StoredResponse): string[] {
   const header = storedHeader(stored, "surrogate-key");
   return header ? header.split(/\s+/).filter(Boolean) : [];
+}
+
+/** Cache-Status detail of an answer whose body is the readthrough cache's (src/engine/assets.ts says the same). */
+const largeNote = "larger-than-an-answer http-cache";
+
+/** A marker entry: the response's headers and times, no body (`bodyHome`). */
+function markerOptions(decision: Cacheable, stored: StoredResponse, originKeys: readonly string[], upstream: Response) {
+  const marker: StoredResponse = { ...stored, body: "http-cache" };
+  return { ...cacheTimesOf(decision, marker, originKeys, upstream.headers), length: 0 };
+}
+
+/**
+ * A request whose stored entry is a marker: the body comes from Fastly's readthrough HTTP cache
+ * (in production a hit there, on the host; under Viceroy, which has none, the origin), kept with
+ * the marker's times, with stale-while-revalidate, and purged by the same surrogate keys. The
+ * readthrough cache keeps its copy fresh itself; the request that holds the marker's obligation
+ * (it went stale) stores what the readthrough cache answers, a marker again or, if the body
+ * is small now, the body. js-compute 3.46 gives the readthrough cache no stale-if-error, so an
+ * origin failure it cannot cover is passed on (docs/caching.md).
+ */
+async function throughHttpCache(ctx: RequestContext, decision: Cacheable, lease: Lease<StoreTransaction>, marker: StoredResponse): Promise<Served> {
+  const tx = lease.handle;
+  const obliged = tx.mustInsertOrUpdate();
+  const readthrough = {
+    ttl: marker.times.fresh,
+    swr: marker.times.staleWhileRevalidate,
+    surrogateKeys: [decision.cache.surrogateKey, ...storedSurrogateKeys(marker)],
+  };
+  const result = await fetchWithRetry(ctx, decision, { method: "GET", drop: answerShapingHeaders, readthrough });
+  const cache: CacheOutcome = { state: "pass", fwd: "bypass", origin: decision.origin, note: largeNote };
+  if (!result.ok) {
+    if (obliged) tx.cancel();
+    return answerUncached(ctx, decision, result, { ...cache, note: `${largeNote} origin-failed` });
+  }
+  if (obliged) return store(ctx, decision, lease, result.response, "stale");
+  return originAnswer(ctx, result.response, storedResponseFrom(result.response.status, result.response.headers, marker.times), cache);
+}
+
+/**
+ * An origin (or readthrough cache) answer to a cacheable request, its body handed to the host:
+ * the client's validators checked against it first (RFC 9110 §13.2.2), as against a stored copy.
+ */
+function originAnswer(ctx: RequestContext, upstream: Response, stored: StoredResponse, cache: CacheOutcome): Served {
+  const answer = storedAnswer(ctx.req.method, ctx.req.headers, stored);
+  const headers = withoutConnectionSpecific(upstream.headers);
+  if (answer.kind === "not-modified") {
+    void upstream.body?.cancel();
+    return { response: new Response(null, { status: 304, headers: new Headers(answer.headers as [string, string][]) }), cache };
+  }
+  if (answer.kind === "precondition-failed") {
+    void upstream.body?.cancel();
+    return { response: new Response(null, { status: 412 }), cache };
+  }
+  if (ctx.req.method === "HEAD" || isNullBodyStatus(upstream.status)) {
+    void upstream.body?.cancel();
+    if (isNullBodyStatus(upstream.status)) headers.delete("content-length");
+    return { response: new Response(null, { status: upstream.status, headers, manualFramingHeaders: true }), cache };
+  }
+  return { response: new Response(upstream.body, { status: upstream.status, headers, manualFramingHeaders: headers.has("content-length") }), cache, hostBody: true };
 }
 
 /** A response served out of a cache entry (a hit, a stale copy, or a miss streaming back). */

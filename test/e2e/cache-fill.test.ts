@@ -1,11 +1,19 @@
-// A 3 MiB feed of declared length filled into Core Cache and served from it (src/engine/cached.ts):
-// every byte whole, cold and cached, one origin request; the guest's cpu_ms of each is printed,
-// the figures docs/caching.md ("What a feed costs the guest") compares designs with (no timed
-// assertion). A body cut or stalled mid-way: test/e2e/faults.test.ts and faults-matrix.test.ts.
+// Feeds through the engine of pages and feeds (src/engine/cached.ts), at the two sides of
+// `writtenBodyBytes` (src/cache/policy.ts `bodyHome`):
+// - a 1 MiB feed, the most an answer writes out of Core Cache, is filled and served from it:
+//   one origin request for every answer;
+// - a 3 MiB feed is larger: its body is handed to the host (request log `delivery: host`), Core
+//   Cache keeps a marker, and later requests ask Fastly's readthrough cache, which Viceroy does
+//   not have, so here each is one origin request (in production, a hit there).
+// The request log's cpu_ms of each answer is printed, the figures docs/caching.md ("What a feed
+// costs the guest") compares designs with (no timed assertion); the per-execution limits
+// (test/e2e/support/limits.ts) hold every answer to them. A body cut or stalled mid-way:
+// test/e2e/faults.test.ts and faults-matrix.test.ts.
 
 import { randomUUID } from "node:crypto";
 import { beforeEach, describe, expect, it } from "vitest";
 import { generatedBytes } from "../../scripts/origins/fixtures.js";
+import { writtenBodyBytes } from "../../src/cache/asset-delivery.js";
 import { logEndpoints } from "../../src/config/log-endpoints.js";
 import { uniqueAgent, watchLog } from "../support/viceroy-log.js";
 import { putObject } from "./support/buckets.js";
@@ -15,28 +23,54 @@ const run = randomUUID().slice(0, 8);
 
 beforeEach(resetOrigins);
 
-describe("a 3 MiB feed filled into the cache", () => {
-  it("cold and cached: every byte, one origin request, the request log's cpu_ms of each", async () => {
-    const object = `/fill-${run}-feed.xml`;
-    const path = `/feeds/fill-${run}-feed`;
-    const body = generatedBytes(1601, 0, 3 * 1024 * 1024);
-    await putObject("feeds", object, body, { contentType: "application/xml" });
-    await resetOrigins();
-    const log = watchLog(edge().logPath, new Set(logEndpoints.map((e) => e.name)));
+interface RequestLine {
+  readonly user_agent: string;
+  readonly cpu_ms: number;
+  readonly delivery: string;
+  readonly bytes_out: number;
+}
 
-    const cpu: Record<string, number> = {};
-    for (const round of ["cold", "cached", "cached again"]) {
-      const agent = uniqueAgent(`fill-${round.replace(" ", "-")}`);
-      const res = await send(path, { headers: { "user-agent": agent } });
-      expect(res.status, round).toBe(200);
-      expect(res.body.equals(Buffer.from(body)), round).toBe(true);
-      expect(res.headers["cache-status"], round).toMatch(round === "cold" ? /fwd=uri-miss; stored/ : /^changelog-edge; hit;/);
-      const [line] = await log.waitFor(
-        (l) => l.endpoint === "requests" && (JSON.parse(l.message) as { user_agent: string }).user_agent === agent,
-      );
-      cpu[round] = (JSON.parse(line!.message) as { cpu_ms: number }).cpu_ms;
-    }
-    expect((await originRequests("feeds")).filter((r) => r.method === "GET")).toHaveLength(1);
-    console.log(`3 MiB feed, request log cpu_ms: cold ${cpu.cold}, cached ${cpu.cached}, cached again ${cpu["cached again"]}`);
+/** Puts a feed of `size` bytes and asks for it three times; each answer with its request-log line. */
+async function threeRounds(name: string, size: number) {
+  const object = `/fill-${run}-${name}.xml`;
+  const path = `/feeds/fill-${run}-${name}`;
+  const body = generatedBytes(1601, 0, size);
+  await putObject("feeds", object, body, { contentType: "application/xml" });
+  await resetOrigins();
+  const log = watchLog(edge().logPath, new Set(logEndpoints.map((e) => e.name)));
+  const rounds: { round: string; cacheStatus: string; line: RequestLine }[] = [];
+  for (const round of ["cold", "again", "again"]) {
+    const agent = uniqueAgent(`fill-${name}-${rounds.length}`);
+    const res = await send(path, { headers: { "user-agent": agent } });
+    expect(res.status, round).toBe(200);
+    expect(res.body.equals(Buffer.from(body)), round).toBe(true);
+    expect(res.headers["content-length"], round).toBe(String(size));
+    const [found] = await log.waitFor((l) => l.endpoint === "requests" && (JSON.parse(l.message) as RequestLine).user_agent === agent);
+    rounds.push({ round, cacheStatus: String(res.headers["cache-status"]), line: JSON.parse(found!.message) as RequestLine });
+  }
+  const gets = (await originRequests("feeds")).filter((r) => r.method === "GET");
+  return { rounds, gets };
+}
+
+describe("feeds filled into the cache", () => {
+  it("a feed of the most an answer writes: filled once, then every answer from Core Cache", async () => {
+    const { rounds, gets } = await threeRounds("most", writtenBodyBytes);
+    expect(rounds[0]!.cacheStatus).toMatch(/fwd=uri-miss; stored/);
+    for (const { cacheStatus } of rounds.slice(1)) expect(cacheStatus).toMatch(/^changelog-edge; hit;/);
+    expect(rounds.map((r) => r.line.delivery)).toEqual(["complete", "complete", "complete"]);
+    expect(gets).toHaveLength(1);
+    console.log(`1 MiB feed, request log cpu_ms: ${rounds.map((r) => `${r.round} ${r.line.cpu_ms}`).join(", ")}`);
+  });
+
+  it("a larger feed: its body handed to the host every time, a marker in Core Cache, the readthrough cache asked after", async () => {
+    const size = 3 * 1024 * 1024;
+    const { rounds, gets } = await threeRounds("large", size);
+    expect(rounds[0]!.cacheStatus).toMatch(/fwd=uri-miss; stored;.*larger-than-an-answer http-cache/);
+    for (const { cacheStatus } of rounds.slice(1)) expect(cacheStatus).toMatch(/fwd=bypass;.*larger-than-an-answer http-cache/);
+    expect(rounds.map((r) => r.line.delivery)).toEqual(["host", "host", "host"]);
+    expect(rounds.map((r) => r.line.bytes_out)).toEqual([size, size, size]);
+    // Viceroy has no readthrough cache: each answer after the first is an origin request here.
+    expect(gets).toHaveLength(3);
+    console.log(`3 MiB feed, request log cpu_ms: ${rounds.map((r) => `${r.round} ${r.line.cpu_ms}`).join(", ")}`);
   });
 });

@@ -2,7 +2,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { cacheTimes } from "../../src/config/cache-times.js";
 import { originNames } from "../../src/config/origins.js";
-import { freshnessOf, retention, storePolicy } from "../../src/cache/policy.js";
+import { writtenBodyBytes } from "../../src/cache/asset-delivery.js";
+import { bodyCheck, bodyHome, freshnessOf, retention, storePolicy } from "../../src/cache/policy.js";
 
 const h = (init: Record<string, string> = {}) => new Headers(init);
 
@@ -88,5 +89,21 @@ describe("freshnessOf", () => {
   it("keeps objects in Core Cache exactly as long as either stale window", () => {
     // Feeds are fresh for 45 s (issue 14) and kept for the 7 days of stale-if-error after that.
     expect(retention(cacheTimes.feeds)).toEqual({ maxAgeMs: 45 * 1000, staleMs: 7 * 86400 * 1000 });
+  });
+});
+
+describe("bodyHome", () => {
+  const home = (headers: Record<string, string>) => bodyHome(bodyCheck(200, h(headers)), h(headers));
+
+  it("keeps a declared body of at most one answer in Core Cache, a larger one in the readthrough cache", () => {
+    expect(home({ "content-length": "0" })).toBe("core-cache");
+    expect(home({ "content-length": String(writtenBodyBytes) })).toBe("core-cache");
+    expect(home({ "content-length": ` ${writtenBodyBytes + 1} ` })).toBe("http-cache");
+    expect(home({ "content-length": String(300 * 1024 * 1024) })).toBe("http-cache");
+  });
+
+  it("keeps chunked and bodiless answers in Core Cache (their length is not known up front)", () => {
+    expect(home({ "transfer-encoding": "chunked", "content-length": String(writtenBodyBytes * 4) })).toBe("core-cache");
+    expect(bodyHome(bodyCheck(204, h({ "content-length": "9999999" })), h({ "content-length": "9999999" }))).toBe("core-cache");
   });
 });

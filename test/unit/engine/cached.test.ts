@@ -13,6 +13,7 @@
 
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { MemoryStore } from "../../../src/cache/memory-store.js";
+import { writtenBodyBytes } from "../../../src/cache/asset-delivery.js";
 import { chunkedReadBackLimit } from "../../../src/cache/policy.js";
 import type { CacheStore, StoreInsertOptions, StoreTransaction } from "../../../src/cache/store.js";
 import type { CachePlacement, ToOrigin } from "../../../src/decision.js";
@@ -1072,20 +1073,133 @@ describe("the background refresh keeps the stale copy unless it got a whole new 
     expect((await e.request()).body).toBe("<rss>v1</rss>");
   });
 
-  it("a refresh larger than it reads into memory streams into the cache, and clears the key when cut", async () => {
-    const declaredLength = 16 * 1024 * 1024 + 1;
-    const cut = await staleEdge(() => new Response(streamOf(["x".repeat(1024)]), { headers: { "content-length": String(declaredLength), "surrogate-control": times } }));
-    expect(cut.storedNow()).toBeNull();
-    const next = await cut.request();
-    expect(next.served.cache).toMatchObject({ state: "miss", fwd: "uri-miss" });
+  it("a refresh larger than an answer may write replaces the copy with a marker; the body is the readthrough cache's", async () => {
+    const large = "x".repeat(writtenBodyBytes + 1);
+    const e = await staleEdge(() => feed(large, '"v2"'));
+    expect(e.storedNow()?.length).toBe(0);
+    expect(e.asked[1]?.readthrough).toBeUndefined();
+    const next = await e.request();
+    expect(next.served.cache).toEqual({ state: "pass", fwd: "bypass", origin: "feeds", note: "larger-than-an-answer http-cache" });
+    expect(next.served.hostBody).toBe(true);
+    expect(next.body).toBe(large);
+    expect(e.asked[2]?.readthrough).toEqual({ ttl: 60, swr: 30, surrogateKeys: [key] });
+  });
+});
 
-    const chunk = "y".repeat(1024 * 1024);
-    const parts = [...Array.from({ length: 16 }, () => chunk), "z"];
-    const whole = await staleEdge(() => new Response(streamOf(parts), { headers: { "content-length": String(declaredLength), "surrogate-control": times } }));
-    expect(whole.storedNow()?.length).toBe(declaredLength);
-    const hit = await whole.request({ method: "HEAD" });
+describe("bodies larger than an answer may write out of Core Cache (bodyHome)", () => {
+  const large = "x".repeat(writtenBodyBytes + 1);
+
+  it("a miss hands the origin body to the host and stores a marker; later requests ask the readthrough cache", async () => {
+    const e = edge(() => feed(large, '"big"', { "surrogate-key": "feed-all" }));
+    const first = await e.request();
+    await e.settle();
+    expect(first.served.cache).toEqual({ state: "miss", fwd: "uri-miss", stored: true, ttl: 60, age: 0, origin: "feeds", note: "larger-than-an-answer http-cache" });
+    expect(first.served.hostBody).toBe(true);
+    expect(first.body).toBe(large);
+    expect(first.headers.get("content-length")).toBe(String(large.length));
+    // The first fetch bypassed the readthrough cache, as every fetch of this engine does.
+    expect(e.asked[0]?.readthrough).toBeUndefined();
+    expect(e.storedNow()?.length).toBe(0);
+
+    e.advance(10);
+    const second = await e.request();
+    expect(second.served.cache).toEqual({ state: "pass", fwd: "bypass", origin: "feeds", note: "larger-than-an-answer http-cache" });
+    expect(second.served.hostBody).toBe(true);
+    expect(second.body).toBe(large);
+    // Kept by the readthrough cache with the object's times and purged by the same keys.
+    expect(e.asked[1]).toMatchObject({ method: "GET", readthrough: { ttl: 60, swr: 30, surrogateKeys: [key, "feed-all"] } });
+    expect(e.asked).toHaveLength(2);
+  });
+
+  it("a body of exactly the most an answer writes stays in Core Cache", async () => {
+    const most = "y".repeat(writtenBodyBytes);
+    const e = edge(() => feed(most, '"most"'));
+    await e.request();
+    await e.settle();
+    const hit = await e.request();
     expect(hit.served.cache.state).toBe("hit");
-    expect(hit.headers.get("content-length")).toBe(String(declaredLength));
+    expect(hit.served.hostBody).toBeUndefined();
+    expect(hit.body).toBe(most);
+    expect(e.asked).toHaveLength(1);
+  });
+
+  it("concurrent misses: the one that fetched has the body, the collapsed one finds the marker", async () => {
+    const held = gate();
+    const e = edge(async () => {
+      await held.opened;
+      return feed(large, '"big"');
+    });
+    const both = Promise.all([e.request(), e.request()]);
+    await tick();
+    expect(e.asked).toHaveLength(1);
+    held.open();
+    const [first, second] = await both;
+    expect(first.served.cache.state).toBe("miss");
+    expect(second.served.cache.state).toBe("pass");
+    expect(first.body).toBe(large);
+    expect(second.body).toBe(large);
+    expect(e.asked.map((a) => a.readthrough !== undefined)).toEqual([false, true]);
+  });
+
+  it("answers client validators and HEAD from the readthrough answer's headers, without a body", async () => {
+    const e = edge(() => feed(large, '"big"', { "last-modified": lastModified }));
+    await e.request();
+    const matched = await e.request({ headers: { "if-none-match": 'W/"big"' } });
+    expect(matched.status).toBe(304);
+    expect(matched.body).toBeNull();
+    expect(matched.headers.get("etag")).toBe('"big"');
+    expect(matched.headers.get("content-length")).toBeNull();
+    const notMatched = await e.request({ headers: { "if-none-match": '"old"' } });
+    expect(notMatched.status).toBe(200);
+    expect(notMatched.body).toBe(large);
+    const failed = await e.request({ headers: { "if-match": '"old"' } });
+    expect(failed.status).toBe(412);
+    const head = await e.request({ method: "HEAD" });
+    expect(head.status).toBe(200);
+    expect(head.body).toBeNull();
+    expect(head.headers.get("content-length")).toBe(String(large.length));
+    // The client's validators never reach the origin: the edge compares them itself.
+    expect(e.asked.every((a) => a.headers?.["if-none-match"] === undefined && a.drop?.includes("if-none-match"))).toBe(true);
+  });
+
+  it("a marker gone stale is stored afresh from the readthrough answer: a marker again, or the body once it is small", async () => {
+    let body = large;
+    const e = edge(() => feed(body, body === large ? '"big"' : '"small"'));
+    await e.request();
+    e.advance(70);
+    const stillLarge = await e.request();
+    await e.settle();
+    expect(stillLarge.served.cache).toMatchObject({ state: "miss", fwd: "stale", stored: true, note: "larger-than-an-answer http-cache" });
+    expect(stillLarge.body).toBe(large);
+    expect(e.asked[1]?.readthrough).toBeDefined();
+    expect(e.storedNow()?.length).toBe(0);
+
+    e.advance(70);
+    body = "<rss>small</rss>";
+    const shrunk = await e.request();
+    await e.settle();
+    expect(shrunk.served.cache).toMatchObject({ state: "miss", fwd: "stale", stored: true });
+    expect(shrunk.body).toBe(body);
+    const hit = await e.request();
+    expect(hit.served.cache.state).toBe("hit");
+    expect(hit.body).toBe(body);
+    expect(e.asked).toHaveLength(3);
+  });
+
+  it("a readthrough request that fails is passed on (no stale-if-error there), and the marker stays", async () => {
+    let down = false;
+    const e = edge(() => {
+      if (down) throw new TypeError("connection refused");
+      return feed(large, '"big"');
+    });
+    await e.request();
+    down = true;
+    const failed = await e.request();
+    expect(failed.status).toBe(503);
+    expect(failed.served.cache).toMatchObject({ state: "pass", note: "larger-than-an-answer http-cache origin-failed" });
+    // Retried once, like every origin fetch of a cacheable request.
+    expect(e.asked).toHaveLength(3);
+    expect(e.storedNow()?.length).toBe(0);
   });
 });
 
