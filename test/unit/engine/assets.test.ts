@@ -625,6 +625,46 @@ describe("a new version at the origin", () => {
   });
 });
 
+describe("a background revalidation that finds the object changed in kind", () => {
+  it("now no-store: the stale copy is replaced by a hit-for-pass marker; the next clients pass, one request each", async () => {
+    newEdge();
+    const size = 3 * MiB + 1;
+    const path = "/uploads/gotime/300/go-time-300.mp3";
+    await known(path, size);
+    edge.origin.replace(path, { cacheControl: "no-store" });
+    edge.advance(250);
+    const stale = await edge.request(path, range(0, 99));
+    expect(stale.cache).toMatchObject({ state: "stale" });
+    await edge.settle();
+    for (const [start, end] of [
+      [0, 99],
+      [2 * MiB, 2 * MiB + 9],
+    ] as const) {
+      const later = await edge.request(path, range(start, end));
+      expect(later.status).toBe(206);
+      expectBytes(later.body, originBytes(path, start, end));
+      expect(later.cache).toMatchObject({ state: "pass", fwd: "bypass", note: "hit-for-pass cache-control-no-store" });
+      expect(edge.origin.of(later.execution.index).map((r) => [r.range, r.pass])).toEqual([[`bytes=${start}-${end}`, true]]);
+    }
+  });
+
+  it("now gone: the origin's 404 is stored in place of the object and answers the next clients from the store", async () => {
+    newEdge();
+    const size = 3 * MiB + 1;
+    const path = "/uploads/jsparty/200/js-party-200.mp3";
+    await known(path, size);
+    edge.origin.remove(path);
+    edge.advance(250);
+    const stale = await edge.request(path, range(0, 99));
+    expect(stale.status).toBe(206);
+    await edge.settle();
+    const gone = await edge.request(path, range(0, 99));
+    expect(gone.status).toBe(404);
+    expect(gone.cache.state).toBe("hit");
+    expect(gone.originRequests()).toBe(0);
+  });
+});
+
 describe("origin failures", () => {
   it("a 5xx is retried once: the second answer serves the client", async () => {
     newEdge();
