@@ -8,7 +8,8 @@
 
 import { afterEach, describe, expect, it } from "vitest";
 import { serveAsset } from "../../../src/engine/assets.js";
-import { AssetEdge, MiB, type Answer } from "./support/context.js";
+import { storeKeys } from "../../../src/cache/segments.js";
+import { AssetEdge, MiB, assetsHost, type Answer } from "./support/context.js";
 import { textObject, type OriginRequest } from "./support/asset-origin.js";
 
 const segment = 2 * MiB;
@@ -1001,6 +1002,24 @@ describe("answers other than the object", () => {
     expectBytes(answer.body, originBytes(path, 5, 14));
     expect(answer.cache).toMatchObject({ state: "pass", note: "key-too-long" });
     expect(edge.origin.of(answer.execution.index).map((r) => [r.range, r.pass])).toEqual([["bytes=5-14", true]]);
+  });
+
+  it("an object entry the edge cannot read (not its own): passed around, the client's own request, and left alone", async () => {
+    newEdge();
+    const path = mp3("/uploads/rfc/40/rfc-40.mp3", 3 * MiB + 1);
+    const objectKey = storeKeys.object(`${assetsHost}${path}`);
+    edge.store.insert(objectKey, { maxAge: 3_600_000, userMetadata: "not the edge's" }).close();
+    for (let i = 0; i < 2; i++) {
+      const answer = await edge.request(path, range(5, 14));
+      expect(answer.status).toBe(206);
+      expectBytes(answer.body, originBytes(path, 5, 14));
+      expect(answer.cache).toMatchObject({ state: "pass", note: "store-unreadable" });
+      expect(edge.origin.of(answer.execution.index).map((r) => [r.range, r.pass])).toEqual([["bytes=5-14", true]]);
+    }
+    const entry = edge.store.lookup(objectKey)!;
+    const metadata = entry.userMetadata();
+    entry.close();
+    expect(typeof metadata === "string" ? metadata : new TextDecoder().decode(metadata)).toBe("not the edge's");
   });
 });
 
