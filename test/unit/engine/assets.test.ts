@@ -1023,6 +1023,35 @@ describe("answers other than the object", () => {
   });
 });
 
+describe("two tiers (src/cache/tiers.ts)", () => {
+  it("a POP behind the shield cuts a cold object into 1 MiB segments: each shield answer is at most what an answer writes", async () => {
+    edge = new AssetEdge({ role: "edge", shieldDown: false, fromPop: false });
+    const size = 3 * MiB + 5;
+    const path = mp3("/uploads/podcast/610/the-changelog-610.mp3", size);
+    const first = await edge.request(path, range(10, 109));
+    expect(first.status).toBe(206);
+    expectBytes(first.body, originBytes(path, 10, 109));
+    expect(edge.origin.of(first.execution.index).map((r) => r.range)).toEqual([`bytes=0-${answerBytes - 1}`]);
+    await edge.settle();
+    // Past the first 1 MiB is the next segment, one more request; the first is a hit.
+    const across = await edge.request(path, range(answerBytes - 10, answerBytes + 9));
+    expectBytes(across.body, originBytes(path, answerBytes - 10, answerBytes + 9));
+    expect(edge.origin.of(across.execution.index).map((r) => r.range)).toEqual([`bytes=${answerBytes}-${2 * answerBytes - 1}`]);
+    expect(across.cache).toMatchObject({ state: "miss", fwd: "partial", note: "segments=1/2" });
+  });
+
+  it("the shield answering a POP gives the object's own keys and the times it keeps it under", async () => {
+    edge = new AssetEdge({ role: "shield", shieldDown: false, fromPop: true });
+    const path = mp3("/uploads/shipit/120/ship-it-120.mp3", 3 * MiB, { surrogateKey: "episode-120 shipit" });
+    const answer = await edge.request(path, range(0, 99));
+    expect(answer.status).toBe(206);
+    expect(answer.headers.get("surrogate-key")).toBe("episode-120 shipit");
+    expect(answer.headers.get("surrogate-control")).toMatch(/^max-age=\d+, stale-while-revalidate=\d+, stale-if-error=\d+$/);
+    // The shield cuts objects as one tier does: 2 MiB segments from the origin.
+    expect(edge.origin.of(answer.execution.index).map((r) => r.range)).toEqual([`bytes=0-${segment - 1}`]);
+  });
+});
+
 describe("an execution with no backend request left (Compute's 32)", () => {
   /** A request served by an execution that has already spent `spent` of its backend requests. */
   async function servedAfter(spent: number, path: string, request: Parameters<AssetEdge["context"]>[1]) {

@@ -9,6 +9,7 @@
 import { expect } from "vitest";
 import { MemoryStore } from "../../../../src/cache/memory-store.js";
 import type { CacheOutcome } from "../../../../src/cache/outcome.js";
+import type { TierState } from "../../../../src/cache/tiers.js";
 import { computeLimits } from "../../../../src/config/limits.js";
 import type { CachePlacement, ToOrigin } from "../../../../src/decision.js";
 import type { RequestContext } from "../../../../src/engine/context.js";
@@ -99,7 +100,8 @@ export class AssetEdge {
   private background: Promise<unknown>[] = [];
   private readonly realNow = Date.now.bind(Date);
 
-  constructor() {
+  /** `tier`: every execution's tier (default one tier); a POP behind the shield, or the shield answering a POP. */
+  constructor(private readonly tier: TierState = { role: "single", shieldDown: false, fromPop: false }) {
     // Only the fake origin's timeouts move it; the engine times each attempt with Date.now().
     Date.now = () => this.realNow() + this.skew;
   }
@@ -128,7 +130,7 @@ export class AssetEdge {
     const req = edgeRequest(assetUrl(path), request);
     const backends = new BackendBudget(computeLimits.backendRequests);
     for (let i = 0; i < spentBefore; i++) backends.take();
-    const tier = { role: "single", shieldDown: false, fromPop: false } as const;
+    const tier = this.tier;
     const requestId = `unit-${index}`;
     const request0 = new Request(assetUrl(path), { method: req.method, headers: req.headers });
     const side = { req, requestId, backends, tier };
