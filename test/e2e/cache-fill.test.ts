@@ -4,7 +4,8 @@
 //   one origin request for every answer;
 // - a 3 MiB feed is larger: its body is handed to the host (request log `delivery: host`), Core
 //   Cache keeps a marker, and later requests ask Fastly's readthrough cache, which Viceroy does
-//   not have, so here each is one origin request (in production, a hit there).
+//   not have, so here each is one origin request (in production, a hit there); HEAD and a
+//   matching If-None-Match on it are answered without a body.
 // The request log's cpu_ms of each answer is printed, the figures docs/caching.md ("What a feed
 // costs the guest") compares designs with (no timed assertion); the per-execution limits
 // (test/e2e/support/limits.ts) hold every answer to them. A body cut or stalled mid-way:
@@ -72,5 +73,18 @@ describe("feeds filled into the cache", () => {
     // Viceroy has no readthrough cache: each answer after the first is an origin request here.
     expect(gets).toHaveLength(3);
     console.log(`3 MiB feed, request log cpu_ms: ${rounds.map((r) => `${r.round} ${r.line.cpu_ms}`).join(", ")}`);
+
+    // Validators and HEAD on the marker: answered from the readthrough answer's headers, no body.
+    const path = `/feeds/fill-${run}-large`;
+    const etag = (await send(path, { method: "HEAD" })).headers["etag"];
+    expect(etag).toBeTruthy();
+    const head = await send(path, { method: "HEAD" });
+    expect(head.status).toBe(200);
+    expect(head.headers["content-length"]).toBe(String(size));
+    expect(head.body.length).toBe(0);
+    const matched = await send(path, { headers: { "if-none-match": String(etag) } });
+    expect(matched.status).toBe(304);
+    expect(matched.body.length).toBe(0);
+    expect(matched.headers["etag"]).toBe(etag);
   });
 });
