@@ -1,7 +1,7 @@
 // Feeds through the engine of pages and feeds (src/engine/cached.ts), at the two sides of
 // `writtenBodyBytes` (src/cache/policy.ts `bodyHome`):
 // - a 1 MiB feed, the most an answer writes out of Core Cache, is filled and served from it:
-//   one origin request for every answer;
+//   one origin request in all;
 // - a 3 MiB feed is larger: its body is handed to the host (request log `delivery: host`), Core
 //   Cache keeps a marker, and later requests ask Fastly's readthrough cache, which Viceroy does
 //   not have, so here each is one origin request (in production, a hit there); HEAD and a
