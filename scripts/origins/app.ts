@@ -88,7 +88,7 @@ export function appHandler(req: IncomingMessage, res: ServerResponse): void {
       // `h=name:value` headers (repeatable), and `h304=name:value` headers sent instead, with
       // the ETag, when the request's If-None-Match equals the `h=etag:` value. The body says how
       // often this exact URL was served and the request's Foo header (for Vary tests); with
-      // `chunks=N` it is sent chunked (below).
+      // `chunks=N` it is sent chunked, with `ms=N` after a delay (below).
       const count = (served.get(req.url ?? "") ?? 0) + 1;
       served.set(req.url ?? "", count);
       const pairs = (name: string) =>
@@ -111,6 +111,9 @@ export function appHandler(req: IncomingMessage, res: ServerResponse): void {
       // `gap=` ms apart (a front fault such as reset-after cuts it mid-way).
       const chunks = Math.min(Number(url.searchParams.get("chunks") ?? "0"), 64);
       if (chunks > 0) return chunkedAnswer(req, res, status, headers, chunks, Number(url.searchParams.get("gap") ?? "0"), text);
+      // `ms=`: the answer comes that long after the request (concurrency tests).
+      const delayMs = Math.min(Number(url.searchParams.get("ms") ?? "0"), 10_000);
+      if (delayMs > 0) return void setTimeout(() => answer(req, res, status, headers, text), delayMs);
       return answer(req, res, status, headers, text);
     }
     case "/surrogate":

@@ -9,10 +9,12 @@ export interface StoredResponse {
   readonly headers: readonly (readonly [string, string])[];
   readonly times: CacheTimes;
   /**
-   * `http-cache`: the entry is a marker without a body; the body is kept by Fastly's readthrough
-   * HTTP cache (`bodyHome`, src/cache/policy.ts).
+   * A marker without a body: `http-cache`, the body is kept by Fastly's readthrough HTTP cache
+   * (`bodyHome`, src/cache/policy.ts); `pass`, the origin's last answer could not be stored
+   * (hit-for-pass, for `passReason`), so requests go to the origin each on its own.
    */
-  readonly body?: "http-cache";
+  readonly body?: "http-cache" | "pass";
+  readonly passReason?: string;
 }
 
 /**

@@ -36,6 +36,7 @@ import {
 } from "../cache/stored-response.js";
 import { varyOf } from "../cache/vary.js";
 import { readWithin, vouchedBody } from "../cache/vouched-body.js";
+import { hitForPassSeconds } from "../config/cache-times.js";
 import { origins } from "../config/origins.js";
 import type { CachePlacement, ToOrigin } from "../decision.js";
 import { withoutConnectionSpecific } from "../http/hop-by-hop.js";
@@ -63,8 +64,11 @@ export async function serveCached(ctx: RequestContext, decision: Cacheable): Pro
 async function serveLooked(ctx: RequestContext, decision: Cacheable, lease: Lease<StoreTransaction>): Promise<Served> {
   const tx = lease.handle;
   const found = tx.found();
-  const stored = found ? decodeStored(tx.userMetadata()) : null;
-  if (stored?.body === "http-cache") return throughHttpCache(ctx, decision, lease, stored);
+  const decoded = found ? decodeStored(tx.userMetadata()) : null;
+  if (decoded?.body === "http-cache") return throughHttpCache(ctx, decision, lease, decoded);
+  if (decoded?.body === "pass" && !tx.mustInsertOrUpdate()) return passedByMarker(ctx, decision, decoded);
+  // A pass marker this request must renew (soft-purged) is no copy: the origin is asked again.
+  const stored = decoded?.body === "pass" ? null : decoded;
   const phase = decidePhase(factsOf(tx, stored?.times ?? null));
 
   if (stored && phase.action === "serve-fresh") return fromCache(ctx, decision, lease, stored, { state: "hit" });
@@ -124,13 +128,12 @@ function store(
   const policy = storePolicy(decision.origin, upstream.status, upstream.headers);
   const check = bodyCheck(upstream.status, upstream.headers);
   if (!policy.store || check === "unverifiable") {
-    tx.cancel();
-    return answerUncached(
-      ctx,
-      decision,
-      { ok: true, response: upstream },
-      { state: "miss", fwd, origin: decision.origin, note: policy.store ? "length-unknown" : policy.reason },
-    );
+    const reason = policy.store ? "length-unknown" : policy.reason;
+    // Remembered (hit-for-pass) where there is no stale copy to keep: the next requests go to the
+    // origin at once instead of queueing behind one another's obligation.
+    if (fwd === "uri-miss") tx.insert(passMarkerOptions(decision, upstream, reason)).close();
+    else tx.cancel();
+    return answerUncached(ctx, decision, { ok: true, response: upstream }, { state: "miss", fwd, origin: decision.origin, note: reason });
   }
   const stored = storedResponseFrom(upstream.status, upstream.headers, policy.times);
   if (bodyHome(check, upstream.headers) === "http-cache") {
@@ -438,6 +441,33 @@ function markerOptions(decision: Cacheable, stored: StoredResponse, originKeys: 
 }
 
 /**
+ * A hit-for-pass marker: the response's Vary (so only the variants it was about pass) and the
+ * reason, for `hitForPassSeconds`, never stale, under the URL's surrogate key only (a purge of
+ * the URL clears it).
+ */
+function passMarkerOptions(decision: Cacheable, upstream: Response, reason: string) {
+  const vary = upstream.headers.get("vary");
+  const marker: StoredResponse = {
+    status: upstream.status,
+    headers: vary !== null ? [["vary", vary]] : [],
+    times: { fresh: hitForPassSeconds, staleWhileRevalidate: 0, staleIfError: 0 },
+    body: "pass",
+    passReason: reason,
+  };
+  return { ...cacheTimesOf(decision, marker, [], new Headers()), length: 0 };
+}
+
+/**
+ * A request that finds a hit-for-pass marker: the client's own request (its Range and validators
+ * included, since nothing of the answer is kept), straight to the origin, retried like any
+ * cacheable request's, the origin's answer passed on.
+ */
+async function passedByMarker(ctx: RequestContext, decision: Cacheable, marker: StoredResponse): Promise<Served> {
+  const result = await fetchWithRetry(ctx, decision, { pass: true });
+  return answerUncached(ctx, decision, result, { state: "pass", fwd: "bypass", origin: decision.origin, note: `hit-for-pass ${marker.passReason ?? "unstorable"}` });
+}
+
+/**
  * A request whose stored entry is a marker: the body comes from Fastly's readthrough HTTP cache
  * (in production a hit there, on the host; under Viceroy, which has none, the origin), kept with
  * the marker's times, with stale-while-revalidate, and purged by the same surrogate keys. The
@@ -558,8 +588,12 @@ function answerUncached(
     const status = result.ok ? 503 : statusWithoutAnswer(result.failure, origins[decision.origin]);
     return { response: originUnavailable(decision.origin, status), cache };
   }
-  const body = ctx.req.method === "HEAD" ? null : upstream.body;
-  if (ctx.req.method === "HEAD") void upstream.body?.cancel();
+  const head = ctx.req.method === "HEAD";
+  if (head) void upstream.body?.cancel();
   // RFC 9110 §7.6.1: the origin's hop-by-hop headers end at the edge.
-  return { response: new Response(body, { status: upstream.status, headers: withoutConnectionSpecific(upstream.headers) }), cache, hostBody: true };
+  const headers = withoutConnectionSpecific(upstream.headers);
+  // RFC 9110 §9.3.2: a HEAD keeps the Content-Length a GET would have; the runtime drops it from
+  // a bodyless response unless told the framing headers are ours.
+  const manualFramingHeaders = head && headers.has("content-length");
+  return { response: new Response(head ? null : upstream.body, { status: upstream.status, headers, manualFramingHeaders }), cache, hostBody: true };
 }

@@ -1,7 +1,8 @@
 // HTTP caching semantics on the cached app/feeds/nightly path under Viceroy: conditional
 // requests answered from cache (RFC 9110 §13.2.2), Vary (RFC 9111 §4.1), Authorization
 // (§3.5), the origin's Age and Date (§5.1, §4.2.3), 304 refreshes updating stored headers
-// (§4.3.4), Connection-named headers (RFC 9110 §7.6.1), and null-body statuses such as 204.
+// (§4.3.4), Connection-named headers (RFC 9110 §7.6.1), null-body statuses such as 204, and
+// answers that cannot be stored remembered as such (hit-for-pass).
 
 import { randomUUID } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -131,6 +132,32 @@ describe("Authorization (RFC 9111 §3.5)", () => {
     const again = await send(path);
     expect(again.text()).toBe("served 1\n");
     expect(await appUrls()).toEqual([path, path]);
+  });
+});
+
+describe("answers that cannot be stored are remembered (hit-for-pass)", () => {
+  it("requests for them never queue behind one another, and HEAD keeps the Content-Length", async () => {
+    const delayMs = 1500;
+    const path = respond({ "cache-control": "private" }, { ms: String(delayMs) });
+    const first = await send(path);
+    expect(first.status).toBe(200);
+    expect(first.headers["cache-status"]).toMatch(/fwd=uri-miss;.*cache-control-private/);
+    await resetOrigins();
+    // Collapsed onto one another, each would wait for the previous answer (4 × 1.5 s).
+    const answers = await Promise.all([0, 1, 2, 3].map(() => send(path)));
+    const arrivals = (await originRequests("app")).map((r) => r.at);
+    expect(arrivals).toHaveLength(4);
+    // All four were at the origin before its first answer could have come back.
+    expect(Math.max(...arrivals) - Math.min(...arrivals)).toBeLessThan(delayMs);
+    for (const answer of answers) {
+      expect(answer.status).toBe(200);
+      expect(answer.headers["cache-status"]).toMatch(/fwd=bypass;.*hit-for-pass cache-control-private/);
+    }
+
+    const head = await send(path, { method: "HEAD" });
+    expect(head.status).toBe(200);
+    expect(head.body.length).toBe(0);
+    expect(head.headers["content-length"]).toBe(String(first.body.length));
   });
 });
 

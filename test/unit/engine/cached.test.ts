@@ -15,6 +15,8 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { MemoryStore } from "../../../src/cache/memory-store.js";
 import { writtenBodyBytes } from "../../../src/cache/asset-delivery.js";
 import { chunkedReadBackLimit } from "../../../src/cache/policy.js";
+import { decodeStored } from "../../../src/cache/stored-response.js";
+import { hitForPassSeconds } from "../../../src/config/cache-times.js";
 import type { CacheStore, StoreInsertOptions, StoreTransaction } from "../../../src/cache/store.js";
 import type { CachePlacement, ToOrigin } from "../../../src/decision.js";
 import type { OriginFetchOptions, RequestContext } from "../../../src/engine/context.js";
@@ -430,11 +432,14 @@ describe("Vary (RFC 9111 §4.1)", () => {
       const r = await e.request();
       await e.settle();
       expect(r.body).toBe("<rss>star</rss>");
-      expect(r.served.cache).toEqual({ state: "miss", fwd: "uri-miss", origin: "feeds", note: "vary-star" });
+      expect(r.served.cache).toEqual(
+        i === 1 ? { state: "miss", fwd: "uri-miss", origin: "feeds", note: "vary-star" } : { state: "pass", fwd: "bypass", origin: "feeds", note: "hit-for-pass vary-star" },
+      );
       expect(r.served.hostBody).toBe(true);
       expect(e.asked).toHaveLength(i);
     }
-    expect(e.storedNow()).toBeNull();
+    // Only the hit-for-pass marker: no body, nothing of the answer.
+    expect(e.storedNow()?.length).toBe(0);
   });
 });
 
@@ -606,7 +611,11 @@ describe("Authorization (RFC 9111 §3.5)", () => {
       const r = await e.request({ url: "https://changelog.com/podcast/feed" });
       await e.settle();
       expect(r.body).toBe("<rss>mine</rss>");
-      expect(r.served.cache).toEqual({ state: "miss", fwd: "uri-miss", origin: "feeds", note: "cache-control-private" });
+      expect(r.served.cache).toEqual(
+        i === 1
+          ? { state: "miss", fwd: "uri-miss", origin: "feeds", note: "cache-control-private" }
+          : { state: "pass", fwd: "bypass", origin: "feeds", note: "hit-for-pass cache-control-private" },
+      );
       expect(e.asked).toHaveLength(i);
     }
   });
@@ -622,7 +631,7 @@ describe("Authorization (RFC 9111 §3.5)", () => {
       await e.request();
       await e.settle();
       const again = await e.request();
-      expect(again.served.cache).toMatchObject({ state: "miss", note });
+      expect(again.served.cache).toMatchObject({ state: "pass", note: `hit-for-pass ${note}` });
       expect(e.asked).toHaveLength(2);
     }
   });
@@ -1200,6 +1209,110 @@ describe("bodies larger than an answer may write out of Core Cache (bodyHome)", 
     // Retried once, like every origin fetch of a cacheable request.
     expect(e.asked).toHaveLength(3);
     expect(e.storedNow()?.length).toBe(0);
+  });
+});
+
+describe("answers that cannot be stored are remembered (hit-for-pass)", () => {
+  const personal = () => feed("<rss>yours</rss>", '"y"', { "set-cookie": "session=1" });
+
+  it("the first miss is collapsed as any; once its answer says no, the waiters go to the origin together", async () => {
+    const held = gate();
+    const e = edge(async () => {
+      await held.opened;
+      return personal();
+    });
+    const all = Promise.all([e.request(), e.request(), e.request()]);
+    await tick();
+    expect(e.asked).toHaveLength(1);
+    held.open();
+    const answers = await all;
+    expect(answers.map((a) => a.served.cache.state)).toEqual(["miss", "pass", "pass"]);
+    expect(answers.every((a) => a.body === "<rss>yours</rss>")).toBe(true);
+    expect(e.asked).toHaveLength(3);
+  });
+
+  it("requests that find the marker never wait on one another: each is its own origin request at once", async () => {
+    let held = gate();
+    const e = edge(async () => {
+      await held.opened;
+      return personal();
+    });
+    held.open();
+    await e.request();
+    held = gate();
+    const all = Promise.all([e.request(), e.request(), e.request()]);
+    await tick();
+    // All three are at the origin before any answer came back: none queued behind another.
+    expect(e.asked).toHaveLength(4);
+    held.open();
+    for (const answer of await all) {
+      expect(answer.served.cache).toEqual({ state: "pass", fwd: "bypass", origin: "feeds", note: "hit-for-pass set-cookie" });
+      expect(answer.headers.get("set-cookie")).toBe("session=1");
+    }
+  });
+
+  it("a passed request is the client's own: its validators and Range reach the origin, and the origin's 304 or 206 is passed on", async () => {
+    const e = edge((options) => {
+      if (options.pass) return new Response(null, { status: 304, headers: { etag: '"y"' } });
+      return personal();
+    });
+    await e.request();
+    const revalidated = await e.request({ headers: { "if-none-match": '"y"', range: "bytes=0-3" } });
+    expect(revalidated.status).toBe(304);
+    expect(e.asked[1]).toEqual({ pass: true });
+  });
+
+  it("lasts hitForPassSeconds; after it, an answer that may be stored now is stored", async () => {
+    let cookie = true;
+    const e = edge(() => (cookie ? personal() : feed("<rss>all</rss>", '"a"')));
+    await e.request();
+    cookie = false;
+    e.advance(hitForPassSeconds - 1);
+    expect((await e.request()).served.cache.state).toBe("pass");
+    e.advance(2);
+    const stored = await e.request();
+    await e.settle();
+    expect(stored.served.cache).toMatchObject({ state: "miss", fwd: "uri-miss", stored: true });
+    expect((await e.request()).served.cache.state).toBe("hit");
+    expect(e.asked).toHaveLength(3);
+  });
+
+  it("a purge of the URL clears it (hard), or has the next request ask again (soft)", async () => {
+    for (const soft of [false, true]) {
+      let cookie = true;
+      const e = edge(() => (cookie ? personal() : feed("<rss>all</rss>", '"a"')));
+      await e.request();
+      cookie = false;
+      e.store.purge(key, soft);
+      const after = await e.request();
+      await e.settle();
+      expect(after.served.cache, soft ? "soft" : "hard").toMatchObject({ state: "miss", fwd: "uri-miss", stored: true });
+      expect((await e.request()).served.cache.state).toBe("hit");
+    }
+  });
+
+  it("keeps to the variant it was about (Vary)", async () => {
+    const e = edge((options) =>
+      options.pass || e.asked.length === 1
+        ? feed("<rss>gz</rss>", '"g"', { vary: "Accept-Encoding", "set-cookie": "a=1" })
+        : feed("<rss>plain</rss>", '"p"', { vary: "Accept-Encoding" }),
+    );
+    await e.request({ headers: { "accept-encoding": "gzip" } });
+    expect((await e.request({ headers: { "accept-encoding": "gzip" } })).served.cache.state).toBe("pass");
+    const other = await e.request({ headers: { "accept-encoding": "identity" } });
+    expect(other.served.cache).toMatchObject({ state: "miss", stored: true });
+  });
+
+  it("a stale copy is not replaced by a marker: the revalidation that gets an unstorable answer keeps it for stale-if-error", async () => {
+    let cookie = false;
+    const e = edge(() => (cookie ? personal() : feed("<rss>v1</rss>", '"v1"')));
+    await e.request();
+    await e.settle();
+    cookie = true;
+    e.advance(100);
+    const revalidated = await e.request();
+    expect(revalidated.served.cache).toMatchObject({ state: "miss", fwd: "stale", note: "set-cookie" });
+    expect(decodeStored(e.storedNow()!.metadata)?.body).toBeUndefined();
   });
 });
 
