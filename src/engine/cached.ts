@@ -131,14 +131,14 @@ function store(
     const reason = policy.store ? "length-unknown" : policy.reason;
     // Remembered (hit-for-pass) where there is no stale copy to keep: the next requests go to the
     // origin at once instead of queueing behind one another's obligation.
-    if (fwd === "uri-miss") tx.insert(passMarkerOptions(decision, upstream, reason)).close();
+    if (fwd === "uri-miss") tx.insert(markerOptions(decision, passMarker(upstream, reason), [], new Headers())).close();
     else tx.cancel();
     return answerUncached(ctx, decision, { ok: true, response: upstream }, { state: "miss", fwd, origin: decision.origin, note: reason });
   }
   const stored = storedResponseFrom(upstream.status, upstream.headers, policy.times);
   if (bodyHome(check, upstream.headers) === "http-cache") {
     // Later requests find the marker and ask the readthrough cache; this one has the body already.
-    tx.insert(markerOptions(decision, stored, policy.surrogateKeys, upstream)).close();
+    tx.insert(markerOptions(decision, { ...stored, body: "http-cache" }, policy.surrogateKeys, upstream.headers)).close();
     const age = originAgeSeconds(upstream.headers);
     return originAnswer(ctx, upstream, stored, { state: "miss", fwd, stored: true, ttl: policy.times.fresh - age, age, origin: decision.origin, note: largeNote });
   }
@@ -352,7 +352,7 @@ async function refresh(
   const fresh = storedResponseFrom(upstream.status, upstream.headers, policy.times);
   if (bodyHome(check, upstream.headers) === "http-cache") {
     await upstream.body?.cancel();
-    tx.insert(markerOptions(decision, fresh, policy.surrogateKeys, upstream)).close();
+    tx.insert(markerOptions(decision, { ...fresh, body: "http-cache" }, policy.surrogateKeys, upstream.headers)).close();
     return;
   }
   if (check === "chunked") {
@@ -434,27 +434,25 @@ function storedSurrogateKeys(stored: StoredResponse): string[] {
 /** Cache-Status detail of an answer whose body is the readthrough cache's (src/engine/assets.ts says the same). */
 const largeNote = "larger-than-an-answer http-cache";
 
-/** A marker entry: the response's headers and times, no body (`bodyHome`). */
-function markerOptions(decision: Cacheable, stored: StoredResponse, originKeys: readonly string[], upstream: Response) {
-  const marker: StoredResponse = { ...stored, body: "http-cache" };
-  return { ...cacheTimesOf(decision, marker, originKeys, upstream.headers), length: 0 };
+/** The insert of a marker entry (`StoredResponse.body`): its metadata and times, no body. */
+function markerOptions(decision: Cacheable, marker: StoredResponse, originKeys: readonly string[], upstream: Headers) {
+  return { ...cacheTimesOf(decision, marker, originKeys, upstream), length: 0 };
 }
 
 /**
  * A hit-for-pass marker: the response's Vary (so only the variants it was about pass) and the
- * reason, for `hitForPassSeconds`, never stale, under the URL's surrogate key only (a purge of
- * the URL clears it).
+ * reason, for `hitForPassSeconds`, never stale; inserted under the URL's surrogate key only (a
+ * purge of the URL clears it) and as new (age 0).
  */
-function passMarkerOptions(decision: Cacheable, upstream: Response, reason: string) {
+function passMarker(upstream: Response, reason: string): StoredResponse {
   const vary = upstream.headers.get("vary");
-  const marker: StoredResponse = {
+  return {
     status: upstream.status,
     headers: vary !== null ? [["vary", vary]] : [],
     times: { fresh: hitForPassSeconds, staleWhileRevalidate: 0, staleIfError: 0 },
     body: "pass",
     passReason: reason,
   };
-  return { ...cacheTimesOf(decision, marker, [], new Headers()), length: 0 };
 }
 
 /**
@@ -499,22 +497,30 @@ async function throughHttpCache(ctx: RequestContext, decision: Cacheable, lease:
  * the client's validators checked against it first (RFC 9110 §13.2.2), as against a stored copy.
  */
 function originAnswer(ctx: RequestContext, upstream: Response, stored: StoredResponse, cache: CacheOutcome): Served {
-  const answer = storedAnswer(ctx.req.method, ctx.req.headers, stored);
+  const precondition = preconditionAnswer(ctx, stored);
+  if (precondition) {
+    void upstream.body?.cancel();
+    return { response: precondition, cache };
+  }
   const headers = withoutConnectionSpecific(upstream.headers);
-  if (answer.kind === "not-modified") {
-    void upstream.body?.cancel();
-    return { response: new Response(null, { status: 304, headers: new Headers(answer.headers as [string, string][]) }), cache };
-  }
-  if (answer.kind === "precondition-failed") {
-    void upstream.body?.cancel();
-    return { response: new Response(null, { status: 412 }), cache };
-  }
   if (ctx.req.method === "HEAD" || isNullBodyStatus(upstream.status)) {
     void upstream.body?.cancel();
     if (isNullBodyStatus(upstream.status)) headers.delete("content-length");
     return { response: new Response(null, { status: upstream.status, headers, manualFramingHeaders: true }), cache };
   }
   return { response: new Response(upstream.body, { status: upstream.status, headers, manualFramingHeaders: headers.has("content-length") }), cache, hostBody: true };
+}
+
+/**
+ * RFC 9110 §13.2.2: the client's validators against those of `stored` (a stored copy, or an
+ * origin answer read as one): a 304, without a body or Content-Length (§15.4.5), or a 412;
+ * null when the request gets the representation.
+ */
+function preconditionAnswer(ctx: RequestContext, stored: StoredResponse): Response | null {
+  const answer = storedAnswer(ctx.req.method, ctx.req.headers, stored);
+  if (answer.kind === "not-modified") return new Response(null, { status: 304, headers: new Headers(answer.headers as [string, string][]) });
+  if (answer.kind === "precondition-failed") return new Response(null, { status: 412 });
+  return null;
 }
 
 /** A response served out of a cache entry (a hit, a stale copy, or a miss streaming back). */
@@ -539,13 +545,9 @@ function fromCache(
     ttl: outcome.ttl ?? stored.times.fresh - age,
     ...(hits !== undefined ? { hits } : {}),
   };
-  // RFC 9110 §13.2.2: the client's validators against the stored ones; a 304 has no body and
-  // no Content-Length (§15.4.5), and the cached body is left unread.
-  const answer = storedAnswer(ctx.req.method, ctx.req.headers, stored);
-  if (answer.kind === "not-modified") {
-    return { response: new Response(null, { status: 304, headers: new Headers(answer.headers as [string, string][]) }), cache };
-  }
-  if (answer.kind === "precondition-failed") return { response: new Response(null, { status: 412 }), cache };
+  // The cached body is left unread when the client's validators answer the request.
+  const precondition = preconditionAnswer(ctx, stored);
+  if (precondition) return { response: precondition, cache };
   const headers = storedHeaders(stored);
   if (isNullBodyStatus(stored.status)) {
     // RFC 9110 §8.6, §15.3.5: no body and no Content-Length for 204 and the like.
