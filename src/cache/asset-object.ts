@@ -20,7 +20,10 @@ export const representationHeaders = [
   "vary",
 ] as const;
 
-/** A 2xx object, stored as segments. */
+/**
+ * A 2xx object, stored as segments; an object of one segment keeps it as the object entry's own
+ * body (`bytesInEntry`), one entry holding headers and bytes as a stored page does.
+ */
 export interface StoredObject {
   readonly kind: "object";
   readonly size: number;
@@ -35,6 +38,11 @@ export interface StoredObject {
   readonly times: CacheTimes;
   /** The origin's Surrogate-Key values (the URL key is added on every insert). */
   readonly surrogateKeys: readonly string[];
+  /**
+   * The object's one segment is the body of the object entry itself, so one lookup answers it;
+   * absent, its segments (one or more) are entries of their own (src/engine/asset-store.ts).
+   */
+  readonly bytesInEntry?: true;
 }
 
 /** A non-2xx answer (404, 410…) stored whole: status and headers here, body in the entry. */
@@ -84,7 +92,11 @@ export function decodeMetadata(text: string): StoredMetadata | null {
   try {
     const value = JSON.parse(text) as { v?: number } & StoredMetadata;
     if (value.v !== metadataVersion) return null;
-    if (value.kind === "object" && Number.isSafeInteger(value.size) && typeof value.version === "string" && Number.isSafeInteger(value.segment) && value.segment > 0) return value;
+    if (value.kind === "object" && Number.isSafeInteger(value.size) && typeof value.version === "string" && Number.isSafeInteger(value.segment) && value.segment > 0) {
+      // Its bytes in the entry only when that is possible: one segment, and a body to hold it.
+      if (value.bytesInEntry !== undefined && (value.bytesInEntry !== true || value.size === 0 || value.size > value.segment)) return null;
+      return value;
+    }
     if (value.kind === "answer" && Number.isInteger(value.status)) return value;
     if (value.kind === "pass" && typeof value.reason === "string") return value;
     return null;
@@ -188,6 +200,17 @@ export function readSegmentAnswer(status: number, headers: Headers, asked: numbe
       surrogateKeys: policy.surrogateKeys,
     },
   };
+}
+
+/** Whether `object` is one segment, and so may be kept in its object entry's body. */
+export function fitsInEntry(object: StoredObject): boolean {
+  return object.size > 0 && object.size <= object.segment;
+}
+
+/** `object` with its one segment kept in the object entry, or as a segment of its own. */
+export function withBytesInEntry(object: StoredObject, inEntry: boolean): StoredObject {
+  const { bytesInEntry: _was, ...rest } = object;
+  return inEntry ? { ...rest, bytesInEntry: true } : rest;
 }
 
 /**

@@ -28,7 +28,11 @@ export interface StoreEntry extends Closable {
   userMetadata(): string;
   /** How often the item was served; undefined where the platform cannot count (Viceroy). */
   hits(): number | undefined;
-  /** The body (or a range of it), streaming while it is still being inserted. One at a time. */
+  /**
+   * The body (or a range of it), streaming while it is still being inserted. Once per handle:
+   * js-compute 3.46 under Viceroy fails a second call ("body: Invalid handle"), even after the
+   * first body has ended; another range of the item takes another lookup.
+   */
   body(range?: BodyRange): ReadableStream<Uint8Array>;
 }
 

@@ -1,13 +1,15 @@
 // The segmented asset store on Core Cache: one entry per object (its metadata, or a stored
-// non-2xx answer) and one per segment of one version of it. Misses are transactional, so
-// concurrent clients make one origin request per segment and read it while it is inserted
+// non-2xx answer) and one per segment of one version of it; an object of one segment is kept in
+// its object entry's own body instead (`bytesInEntry`), so a small asset is one lookup, as a
+// page is. Misses are transactional, so concurrent clients make one origin request per segment
+// and read it while it is inserted
 // (https://developer.fastly.com/learning/concepts/request-collapsing/, Core Cache API:
 // https://www.fastly.com/documentation/reference/compute/sdks/rust/fastly/cache/core/).
 // Bytes never pass through JavaScript here: origin bodies are appended to cache inserts by
 // the host, and reads are host-backed streams of one segment each.
 
 import { closeNow, closerOf, Lease } from "../cache/handle-lifetime.js";
-import { decodeMetadata, encodeMetadata, readSegmentAnswer, type StoredAnswer, type StoredMetadata, type StoredObject } from "../cache/asset-object.js";
+import { decodeMetadata, encodeMetadata, readSegmentAnswer, withBytesInEntry, type StoredAnswer, type StoredMetadata, type StoredObject } from "../cache/asset-object.js";
 import { decidePhase, factsOf, phaseOf, type PhaseDecision } from "../cache/phase.js";
 import { retention, type Freshness } from "../cache/policy.js";
 import { evict, type CacheStore, type StoreEntry, type StoreTransaction } from "../cache/store.js";
@@ -121,6 +123,46 @@ function segmentWriteOptions(object: StoredObject, index: number, urlKey: string
 /** Writes the object's metadata (or a hit-for-pass marker) into the entry this request is obligated for. */
 export function insertObject(lookup: ObjectLookup, object: StoredMetadata, urlKey: string, ageSeconds = 0): void {
   lookup.entry.insert({ ...objectWriteOptions(object, urlKey, ageSeconds), length: 0 }).close();
+}
+
+/**
+ * Inserts an object of one segment with its bytes (`body`, the origin's answer for all of it)
+ * into the entry this request is obligated for, and returns its read side as segment 0. Waiters
+ * collapsed on the object entry wake to headers and bytes at once.
+ */
+export function insertObjectWithBytes(lookup: ObjectLookup, object: StoredObject, body: ReadableStream, urlKey: string, ageSeconds = 0): OpenSegment {
+  const inEntry = withBytesInEntry(object, true);
+  let reader: StoreEntry;
+  try {
+    const [writer, read] = lookup.entry.insertAndStreamBack({ ...objectWriteOptions(inEntry, urlKey, ageSeconds), length: object.size });
+    writer.append(body);
+    writer.close();
+    reader = read;
+  } catch (error) {
+    body.cancel().catch(() => {});
+    release(lookup.entry);
+    throw new SegmentUnavailable(`object could not be inserted: ${String(error)}`);
+  }
+  // The transaction is held too until the bytes are read: by then its insert is whole.
+  return { index: 0, entry: reader, cached: false, close: closerOf(reader, { close: lookup.lease.hold() }) };
+}
+
+/** The one segment of a found object kept in its entry (`bytesInEntry`), held open until closed. */
+export function segmentInEntry(lookup: ObjectLookup): OpenSegment {
+  return { index: 0, entry: lookup.entry, cached: true, close: lookup.lease.hold() };
+}
+
+/**
+ * Another handle on a one-segment object's entry, for a second slice of it (a multipart answer):
+ * a handle gives one body. Throws unless the entry still holds this version's bytes.
+ */
+export function reopenBytesInEntry(store: CacheStore, objectKey: string, object: StoredObject, headers: Headers): OpenSegment {
+  const entry = store.lookup(storeKeys.object(objectKey), headers);
+  if (!entry || !holdsBytesOf(object)(entry)) {
+    closeNow(entry);
+    throw new SegmentUnavailable("the object entry no longer holds this version's bytes");
+  }
+  return { index: 0, entry, cached: true, close: closerOf(entry) };
 }
 
 /** Replaces the object entry without a transaction (a new version seen mid-request). */
@@ -363,6 +405,7 @@ export async function repairSegment(
   object: StoredObject,
   index: number,
 ): Promise<void> {
+  if (object.bytesInEntry) return forgetBytesInEntry(ctx, decision, object);
   const key = storeKeys.segment(decision.cache.key, object.version, index, object.segment);
   let response: Response;
   try {
@@ -393,10 +436,16 @@ export async function repairSegment(
  * off); null when there is no segment under the key (purged, evicted, a tombstone, or an insert
  * production dropped by itself).
  */
-async function storedWhole(store: CacheStore, key: string, length: number): Promise<boolean | null> {
-  const entry = store.lookup(key);
-  if (!entry || !isSegmentEntry(entry)) {
-    entry?.close();
+async function storedWhole(
+  store: CacheStore,
+  key: string,
+  length: number,
+  ours: (entry: StoreEntry) => boolean = isSegmentEntry,
+  headers?: Headers,
+): Promise<boolean | null> {
+  const entry = store.lookup(key, headers);
+  if (!entry || !ours(entry)) {
+    if (entry) closeNow(entry);
     return null;
   }
   let bytes = 0;
@@ -410,8 +459,34 @@ async function storedWhole(store: CacheStore, key: string, length: number): Prom
   } catch {
     bytes = -1;
   }
-  entry.close();
+  closeNow(entry);
   return bytes === 1;
+}
+
+/**
+ * An object entry holding this version's bytes broke (its insert failed part-way, or a read of it
+ * did): it is replaced by the same metadata without them, so the next request fetches the
+ * object's segment as an entry of its own instead of reading a broken copy.
+ */
+function forgetBytesInEntry(ctx: RequestContext, decision: ToOrigin & { cache: { key: string; surrogateKey: string } }, object: StoredObject): void {
+  console.error(`assets ${decision.cache.key}: the object entry's bytes are broken; keeping its metadata without them`);
+  try {
+    replaceObject(ctx.store, decision.cache.key, withBytesInEntry(object, false), decision.cache.surrogateKey, ctx.req.headers);
+  } catch (error) {
+    console.error(`assets ${decision.cache.key}: the object entry could not be replaced: ${String(error)}`);
+  }
+}
+
+/** Whether an entry is the object entry of this version with its bytes in it. */
+function holdsBytesOf(object: StoredObject): (entry: StoreEntry) => boolean {
+  return (entry) => {
+    try {
+      const stored = decodeMetadata(entry.userMetadata());
+      return stored?.kind === "object" && stored.bytesInEntry === true && stored.version === object.version;
+    } catch {
+      return false;
+    }
+  };
 }
 
 /**
@@ -427,6 +502,11 @@ export async function verifySegment(
   object: StoredObject,
   index: number,
 ): Promise<void> {
+  if (object.bytesInEntry) {
+    const whole = await storedWhole(ctx.store, storeKeys.object(decision.cache.key), object.size, holdsBytesOf(object), ctx.req.headers);
+    if (whole === false) forgetBytesInEntry(ctx, decision, object);
+    return;
+  }
   const whole = await storedWhole(ctx.store, storeKeys.segment(decision.cache.key, object.version, index, object.segment), segmentLength(index, object.size, object.segment));
   if (whole !== false) return;
   if (!ctx.backends.allows(1)) {

@@ -22,7 +22,7 @@ import { answerShapingHeaders } from "../http/origin-request.js";
 import { closeNow, closingWith } from "../cache/handle-lifetime.js";
 import { answerWithRetry } from "./origin-retry.js";
 import { parseRangeHeader } from "../http/range.js";
-import { freshenedBy304, passMarker, readSegmentAnswer, revalidationHeadersOf, type StoredAnswer, type StoredMetadata, type StoredObject } from "../cache/asset-object.js";
+import { fitsInEntry, freshenedBy304, passMarker, readSegmentAnswer, revalidationHeadersOf, type StoredAnswer, type StoredMetadata, type StoredObject } from "../cache/asset-object.js";
 import type { CacheOutcome, ForwardReason } from "../cache/outcome.js";
 import { staleServedNote } from "../cache/phase.js";
 import { originAgeSeconds } from "../cache/stored-response.js";
@@ -41,12 +41,15 @@ import {
   freshenObject,
   insertAnswer,
   insertObject,
+  insertObjectWithBytes,
   lookupObject,
   openSegment,
   readSlice,
   release,
   repairSegment,
+  reopenBytesInEntry,
   replaceObject,
+  segmentInEntry,
   SegmentUnavailable,
   statusFor,
   storeArrivedSegment,
@@ -71,6 +74,8 @@ interface ObjectSource {
   readonly notes: string[];
   /** A segment that arrived with the object's metadata, ready to read once. */
   readonly arrived?: OpenSegment;
+  /** The object's one segment, in the object entry itself (`bytesInEntry`): every slice reads it. */
+  readonly inEntry?: OpenSegment;
 }
 
 export async function serveAsset(ctx: RequestContext, decision: AssetDecision): Promise<Served> {
@@ -105,6 +110,7 @@ async function serveFromStore(ctx: RequestContext, decision: AssetDecision, meth
   // full (src/engine/asset-store.ts, verifySegment); a broken one is replaced.
   const checks = new SegmentChecks(ctx, decision, source.object);
   if (source.arrived) checks.stored(source.arrived);
+  if (source.inEntry) checks.stored(source.inEntry);
   const opened: Promise<OpenSegment>[] = [];
   try {
     return await answerFrom(ctx, decision, method, mayRetry, source, checks, opened);
@@ -144,7 +150,11 @@ async function answerFrom(
   const segments = segmentsOf(plan);
   // The segment that came with the object's metadata is in the cache now, but was not before.
   const arrivedNow = source.arrived && !source.arrived.cached && segments.includes(source.arrived.index) ? 1 : 0;
-  const cached = countCached(ctx.store, decision.cache.key, source.object, segments) - arrivedNow;
+  const cached = source.inEntry
+    ? source.inEntry.cached
+      ? segments.length
+      : 0
+    : countCached(ctx.store, decision.cache.key, source.object, segments) - arrivedNow;
   const allCached = cached === segments.length;
   if (segments.length > 0) notes.push(`segments=${cached}/${segments.length}`);
 
@@ -174,8 +184,16 @@ async function answerFrom(
   }
 
   // The arrived segment is read once, by the first slice of it; every other slice opens its own.
-  let arrived = source.arrived;
+  // So are bytes in the object entry: a second part of a multipart answer takes another handle.
+  let arrived = source.arrived ?? source.inEntry;
   const open = (slice: SegmentSlice): Promise<OpenSegment> => {
+    if (source.inEntry && arrived === undefined) {
+      try {
+        return Promise.resolve(checks.stored(reopenBytesInEntry(ctx.store, decision.cache.key, source.object, ctx.req.headers)));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
     if (arrived && slice.index === arrived.index) {
       const ready = arrived;
       arrived = undefined;
@@ -343,7 +361,7 @@ async function objectFor(ctx: RequestContext, decision: AssetDecision, lookup: O
   // A pass marker this request must renew is no copy: ask the origin again whether it can be stored.
   const stored = lookup.stored?.kind === "pass" ? null : lookup.stored;
   const fromCache = (object: StoredObject, state: "hit" | "stale", notes: string[] = []): Found => ({
-    source: { object, state, stored: false, ttl: lookup.ttlSeconds, age: lookup.ageSeconds, hits: lookup.hits, notes },
+    source: { object, state, stored: false, ttl: lookup.ttlSeconds, age: lookup.ageSeconds, hits: lookup.hits, notes, ...bytesOf(lookup, object) },
   });
 
   const phase = lookup.phase;
@@ -388,7 +406,9 @@ async function objectFor(ctx: RequestContext, decision: AssetDecision, lookup: O
     }
     freshenObject(lookup, updated, decision.cache.surrogateKey, age);
     if (updated.kind === "answer") return { served: storedAnswer(ctx, lookup, updated) };
-    return { source: { object: updated, state: "miss", fwd: "stale", stored: true, ttl: updated.times.fresh - age, age, notes: ["revalidated"] } };
+    return {
+      source: { object: updated, state: "miss", fwd: "stale", stored: true, ttl: updated.times.fresh - age, age, notes: ["revalidated"], ...bytesOf(lookup, updated) },
+    };
   }
 
   const read = readSegmentAnswer(response.status, response.headers, want, cut);
@@ -399,6 +419,14 @@ async function objectFor(ctx: RequestContext, decision: AssetDecision, lookup: O
     return { served: await passThrough(ctx, decision, read.reason) };
   }
   if (read.kind === "answer") return { served: storeAnswer(lookup, decision, read.answer, response, method, staleCopy ? "stale" : "uri-miss") };
+  const fwd = staleCopy ? ("stale" as const) : ("uri-miss" as const);
+  const notes = staleCopy ? ["revalidated"] : [];
+  if (read.segment === 0 && fitsInEntry(read.object) && response.body) {
+    // One segment: headers and bytes in one entry, so requests waiting on it wake to both.
+    const inEntry = insertObjectWithBytes(lookup, read.object, response.body, decision.cache.surrogateKey, age);
+    const object = { ...read.object, bytesInEntry: true as const };
+    return { source: { object, state: "miss", fwd, stored: true, ttl: object.times.fresh - age, age, notes, inEntry } };
+  }
   // The object: store the segment that came with it first, so requests waiting on the object
   // entry find the segment when they wake.
   let arrived: OpenSegment | undefined;
@@ -417,11 +445,11 @@ async function objectFor(ctx: RequestContext, decision: AssetDecision, lookup: O
     source: {
       object: read.object,
       state: "miss",
-      fwd: staleCopy ? "stale" : "uri-miss",
+      fwd,
       stored: true,
       ttl: read.object.times.fresh - age,
       age,
-      notes: staleCopy ? ["revalidated"] : [],
+      notes,
       ...(arrived ? { arrived } : {}),
     },
   };
@@ -452,12 +480,12 @@ async function learnWhole(ctx: RequestContext, decision: AssetDecision, lookup: 
   if (read.kind === "answer") return { served: storeAnswer(lookup, decision, read.answer, response, "GET", "uri-miss") };
   const object = read.object;
   const age = originAgeSeconds(response.headers);
-  if (object.size > 0 && object.size <= writtenBodyBytes && object.size <= object.segment) {
-    // Small enough to be an answer from the store: the whole body is its one segment, stored and
-    // read back like any other, so the next client finds it.
-    const arrived = await storeArrivedSegment(ctx.store, decision.cache.key, object, 0, response, decision.cache.surrogateKey);
-    insertObject(lookup, object, decision.cache.surrogateKey, age);
-    return { source: { object, state: "miss", fwd: "uri-miss", stored: true, ttl: object.times.fresh - age, age, notes: [], arrived } };
+  if (object.size <= writtenBodyBytes && fitsInEntry(object) && response.body) {
+    // Small enough to be an answer from the store: the whole body is its one segment, kept in the
+    // object entry and read back from it, so the next client finds headers and bytes in one lookup.
+    const inEntry = insertObjectWithBytes(lookup, object, response.body, decision.cache.surrogateKey, age);
+    const stored = { ...object, bytesInEntry: true as const };
+    return { source: { object: stored, state: "miss", fwd: "uri-miss", stored: true, ttl: object.times.fresh - age, age, notes: [], inEntry } };
   }
   insertObject(lookup, object, decision.cache.surrogateKey, age);
   const cache: CacheOutcome = { state: "miss", fwd: "uri-miss", stored: true, ttl: object.times.fresh - age, age, origin: "assets", note: "whole-from-origin" };
@@ -505,7 +533,16 @@ function failed(
   if (staleCopy?.kind === "object") {
     void response?.body?.cancel();
     return {
-      source: { object: staleCopy, state: "stale", stored: false, ttl: lookup.ttlSeconds, age: lookup.ageSeconds, hits: lookup.hits, notes: ["stale-if-error"] },
+      source: {
+        object: staleCopy,
+        state: "stale",
+        stored: false,
+        ttl: lookup.ttlSeconds,
+        age: lookup.ageSeconds,
+        hits: lookup.hits,
+        notes: ["stale-if-error"],
+        ...bytesOf(lookup, staleCopy),
+      },
     };
   }
   if (staleCopy?.kind === "answer") {
@@ -536,6 +573,16 @@ async function revalidate(ctx: RequestContext, decision: AssetDecision, lookup: 
   }
   const read = readSegmentAnswer(response.status, response.headers, 0, cut);
   if (read.kind === "object") {
+    if (read.segment === 0 && fitsInEntry(read.object) && response.body) {
+      const inEntry = insertObjectWithBytes(lookup, read.object, response.body, decision.cache.surrogateKey, age);
+      try {
+        // Nobody reads it here: read it back once it is in, as for any segment not read in full.
+        await verifySegment(ctx, decision, { ...read.object, bytesInEntry: true }, 0);
+      } finally {
+        inEntry.close();
+      }
+      return;
+    }
     if (read.segment === null) {
       await response.body?.cancel();
       return insertObject(lookup, read.object, decision.cache.surrogateKey, age);
@@ -610,6 +657,11 @@ function originAnswer(upstream: Response, cache: CacheOutcome): Served {
     cache,
     hostBody: true,
   };
+}
+
+/** The found object entry's own bytes, for an object kept that way (`bytesInEntry`). */
+function bytesOf(lookup: ObjectLookup, object: StoredObject): { inEntry?: OpenSegment } {
+  return object.bytesInEntry ? { inEntry: segmentInEntry(lookup) } : {};
 }
 
 /** A multipart boundary, random per answer. */

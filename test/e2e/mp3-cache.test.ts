@@ -22,7 +22,7 @@ import { segmentBytes, segmentIndexOf, segmentRange } from "../../src/cache/segm
 import { cold, purgeWarmed } from "../shared/cold-cache.js";
 import { putObject as putBucketObject } from "./support/buckets.js";
 import { edge, injectFault, originRequests, resetOrigins } from "./support/edge.js";
-import { answerBytes, assets, boundedEnd, fetchWhole, madeFor, rangesSeen, readLikeAPlayer, streamFrom } from "./mp3-support.js";
+import { answerBytes, assets, boundedEnd, fetchWhole, madeFor, multipartParts, rangesSeen, readLikeAPlayer, streamFrom } from "./mp3-support.js";
 import {
   assetsUpstream,
   cacheStatusEntries,
@@ -269,6 +269,90 @@ describe("origin requests for ranges", () => {
     expect(head.headers["content-length"]).toBe(String(object.size));
     expect(head.headers["cache-status"]).toMatch(/^changelog-edge; hit;/);
     expect(await originRequests("assets")).toEqual([]);
+  });
+});
+
+describe("an object of one segment: its bytes in the object entry", () => {
+  // One segment at the POP too (1 MiB segments behind the shield).
+  const size = 900_000;
+
+  it("a cold range stores the whole object in one entry; multipart, ranges, HEAD, 304 and the full GET then read it, no origin request", async () => {
+    const object = testObject("one-segment", size, 321);
+    await putObject(object);
+    await cold(assets, object.path);
+    await resetOrigins();
+    const first = await streamFrom(object.path, { headers: { range: "bytes=100-199" }, expect: { fixture: object, start: 100 } });
+    expect(first.status).toBe(206);
+    expect(first.complete && first.mismatchAt === -1 && first.bytes === 100).toBe(true);
+    await originRequestsReach(1);
+    expect(rangesSeen(await originRequests("assets"))).toEqual([`bytes=0-${segmentBytes - 1}`]);
+    await new Promise((r) => setTimeout(r, 200));
+    await resetOrigins();
+
+    const wanted: [number, number][] = [
+      [0, 9],
+      [400_000, 400_999],
+      [size - 10, size - 1],
+    ];
+    const multi = await fetchWhole(object.path, { headers: { range: wanted.map(([a, b]) => `${a}-${b}`).join(",").replace(/^/, "bytes=") } });
+    expect(multi.status).toBe(206);
+    const parts = multipartParts(String(multi.headers["content-type"]), multi.body);
+    expect(parts.map((p) => p.headers["content-range"])).toEqual(wanted.map(([a, b]) => `bytes ${a}-${b}/${size}`));
+    parts.forEach((part, i) => expect(part.body).toEqual(Buffer.from(fixtureBytes(object, wanted[i]![0], wanted[i]![1] + 1))));
+    expect(ownCacheStatus(multi)).toMatch(/^changelog-edge; hit;.*segments=1\/1"$/);
+
+    const head = await fetchWhole(object.path, { method: "HEAD" });
+    expect(head.headers["content-length"]).toBe(String(size));
+    const etag = String(head.headers.etag);
+    const notModified = await fetchWhole(object.path, { headers: { "if-none-match": etag } });
+    expect(notModified.status).toBe(304);
+    const whole = await streamFrom(object.path, { expect: { fixture: object, start: 0 } });
+    expect(whole.status).toBe(200);
+    expect(whole.complete && whole.mismatchAt === -1 && whole.bytes === size).toBe(true);
+    expect(ownCacheStatus(whole), String(whole.headers["cache-status"])).toMatch(/^changelog-edge; hit;/);
+    expect(await originRequests("assets")).toEqual([]);
+  });
+
+  it("a cold multipart answer: its parts read from the entry while it fills, each through a handle of its own; one origin request", async () => {
+    const object = testObject("one-segment-multipart", size, 323);
+    await putObject(object);
+    await cold(assets, object.path);
+    await resetOrigins();
+    const wanted: [number, number][] = [
+      [0, 9],
+      [size - 100, size - 1],
+    ];
+    const multi = await fetchWhole(object.path, { headers: { range: `bytes=${wanted.map(([a, b]) => `${a}-${b}`).join(",")}` } });
+    expect(multi.status).toBe(206);
+    const parts = multipartParts(String(multi.headers["content-type"]), multi.body);
+    expect(parts.map((p) => p.headers["content-range"])).toEqual(wanted.map(([a, b]) => `bytes ${a}-${b}/${size}`));
+    parts.forEach((part, i) => expect(part.body).toEqual(Buffer.from(fixtureBytes(object, wanted[i]![0], wanted[i]![1] + 1))));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(rangesSeen(await originRequests("assets"))).toEqual([`bytes=0-${segmentBytes - 1}`]);
+    await resetOrigins();
+    const whole = await streamFrom(object.path, { expect: { fixture: object, start: 0 } });
+    expect(whole.complete && whole.mismatchAt === -1 && whole.bytes === size).toBe(true);
+    expect(ownCacheStatus(whole)).toMatch(/^changelog-edge; hit;/);
+    expect(await originRequests("assets")).toEqual([]);
+  });
+
+  it("an origin that dies while the entry is filled and the client asked for a few bytes: they arrive whole; the next client gets every byte", async () => {
+    const object = testObject("one-segment-cut", size, 322);
+    await putObject(object);
+    await cold(assets, object.path);
+    const upstream = assetsUpstream();
+    await cutAfter100k(object.path, 1, upstream);
+    const small = await streamFrom(object.path, { headers: { range: "bytes=0-10" }, expect: { fixture: object, start: 0 } });
+    expect(small.complete && small.mismatchAt === -1 && small.bytes === 11).toBe(true);
+    // The background read-back finds the entry's bytes cut and keeps its metadata without them.
+    await new Promise((r) => setTimeout(r, 500));
+    await resetOrigins();
+    const next = await streamFrom(object.path, { expect: { fixture: object, start: 0 } });
+    expect(next.status).toBe(200);
+    expect(next.complete && next.mismatchAt === -1 && next.bytes === size).toBe(true);
+    const again = await streamFrom(object.path, { headers: { range: `bytes=${size - 100}-` }, expect: { fixture: object, start: size - 100 } });
+    expect(again.complete && again.mismatchAt === -1 && again.bytes === 100).toBe(true);
+    expect(ownCacheStatus(again)).toMatch(/^changelog-edge; hit;/);
   });
 });
 

@@ -9,6 +9,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { serveAsset } from "../../../src/engine/assets.js";
 import { storeKeys } from "../../../src/cache/segments.js";
+import { decodeMetadata } from "../../../src/cache/asset-object.js";
 import { AssetEdge, MiB, assetsHost, type Answer } from "./support/context.js";
 import { textObject, type OriginRequest } from "./support/asset-origin.js";
 
@@ -194,6 +195,193 @@ describe("whole objects", () => {
     expect(again.status).toBe(200);
     expect(again.headers.get("content-length")).toBe("0");
     expect(again.originRequests()).toBe(0);
+  });
+});
+
+/** Every store lookup (transactional or not) made since `since`, by key. */
+function accessesSince(since: Map<string, number>): Map<string, number> {
+  const now = new Map<string, number>();
+  for (const counts of [edge.store.lookups, edge.store.peeks]) {
+    for (const [key, n] of counts) now.set(key, (now.get(key) ?? 0) + n);
+  }
+  for (const [key, n] of since) {
+    const left = (now.get(key) ?? 0) - n;
+    if (left === 0) now.delete(key);
+    else now.set(key, left);
+  }
+  return now;
+}
+
+function accessesNow(): Map<string, number> {
+  return accessesSince(new Map());
+}
+
+/** What the object entry of `path` holds now (read without counting as a client's lookup). */
+function objectEntry(path: string) {
+  const key = storeKeys.object(edge.decisionFor(path).cache.key);
+  const entry = edge.store.lookup(key);
+  edge.store.peeks.set(key, edge.store.peeks.get(key)! - 1);
+  if (!entry) return null;
+  try {
+    return { stored: decodeMetadata(entry.userMetadata()), length: entry.length() };
+  } finally {
+    entry.close();
+  }
+}
+
+const segmentKeys = (accesses: Map<string, number>) => [...accesses.keys()].filter((key) => key.startsWith("asset-segment"));
+
+describe("objects of one segment: their bytes in the object entry, as a page's are", () => {
+  it("a cold small asset is one entry, headers and bytes; a hit, whole or ranged, is one lookup of it", async () => {
+    newEdge();
+    const css = "body { font-family: system-ui; color: #222; }\n";
+    const path = "/static/css/app.css";
+    edge.origin.put(path, textObject(css, "text/css"));
+    const cold = await edge.request(path);
+    await edge.settle();
+    expect(new TextDecoder().decode(cold.body)).toBe(css);
+    expect(segmentKeys(accessesNow())).toEqual([]);
+    expect(objectEntry(path)).toMatchObject({ stored: { kind: "object", bytesInEntry: true, size: css.length }, length: css.length });
+
+    for (const request of [{}, range(5, 9), { method: "HEAD" }, { headers: { "if-none-match": edge.origin.object(path).etag! } }]) {
+      const before = accessesNow();
+      const hit = await edge.request(path, request);
+      await edge.settle();
+      expect(hit.cache.state).toBe("hit");
+      expect(hit.originRequests()).toBe(0);
+      expect([...accessesSince(before)]).toEqual([[storeKeys.object(edge.decisionFor(path).cache.key), 1]]);
+    }
+  });
+
+  it("several ranges of it, cold and cached: a multipart/byteranges, every part read from the one entry (a handle per part)", async () => {
+    newEdge();
+    const size = 300_000;
+    const path = mp3("/uploads/brainscience/1/brain-science-1.mp3", size);
+    const parts = [
+      [0, 99],
+      [150_000, 150_499],
+      [size - 10, size - 1],
+    ] as const;
+    const expectParts = (multi: Answer) => {
+      expect(multi.status).toBe(206);
+      expect(multi.error).toBeNull();
+      const boundary = /^multipart\/byteranges; boundary=(.+)$/.exec(multi.headers.get("content-type")!)![1];
+      const expected = concat([
+        ...parts.flatMap(([a, b], i) => [
+          latin1(`${i === 0 ? "" : "\r\n"}--${boundary}\r\nContent-Type: audio/mpeg\r\nContent-Range: bytes ${a}-${b}/${size}\r\n\r\n`),
+          originBytes(path, a, b),
+        ]),
+        latin1(`\r\n--${boundary}--\r\n`),
+      ]);
+      expectBytes(multi.body, expected);
+    };
+    const ranges = { headers: { range: `bytes=${parts.map(([a, b]) => `${a}-${b}`).join(",")}` } };
+    const cold = await edge.request(path, ranges);
+    await edge.settle();
+    expectParts(cold);
+    expect(cold.cache).toMatchObject({ state: "miss", fwd: "uri-miss", note: "segments=0/1" });
+    expect(edge.origin.of(cold.execution.index).map((r) => r.range)).toEqual([unknownSegmentRange(0)]);
+
+    const before = accessesNow();
+    const multi = await edge.request(path, ranges);
+    await edge.settle();
+    expectParts(multi);
+    expect(multi.cache).toMatchObject({ state: "hit", note: "segments=1/1" });
+    expect(multi.originRequests()).toBe(0);
+    expect(segmentKeys(accessesSince(before))).toEqual([]);
+    expect(objectEntry(path)).toMatchObject({ stored: { bytesInEntry: true }, length: size });
+  });
+
+  it("a cold range or HEAD of a small object brings the whole of it into the entry; the next clients read it", async () => {
+    newEdge();
+    const size = 1_500_000;
+    const ranged = mp3("/uploads/gotime/1/go-time-1.mp3", size);
+    const headed = mp3("/uploads/gotime/2/go-time-2.mp3", size);
+    const first = await edge.request(ranged, range(1000, 1999));
+    const head = await edge.request(headed, { method: "HEAD" });
+    await edge.settle();
+    expectBytes(first.body, originBytes(ranged, 1000, 1999));
+    expect(head.headers.get("content-length")).toBe(String(size));
+    for (const path of [ranged, headed]) {
+      expect(edge.origin.of(path === ranged ? first.execution.index : head.execution.index).map((r) => r.range)).toEqual([unknownSegmentRange(0)]);
+      expect(objectEntry(path)).toMatchObject({ stored: { bytesInEntry: true }, length: size });
+      const later = await edge.request(path, range(size - answerBytes, size - 1));
+      expectBytes(later.body, originBytes(path, size - answerBytes, size - 1));
+      expect(later.cache).toMatchObject({ state: "hit", note: "segments=1/1" });
+      expect(later.originRequests()).toBe(0);
+    }
+  });
+
+  it("its insert cut off while the client read only part: the client gets every byte; the entry keeps its metadata without the bytes, and the next client fetches them as a segment", async () => {
+    newEdge();
+    const size = 800_000;
+    const path = mp3("/uploads/afk/1/afk-1.mp3", size);
+    edge.origin.fail({ kind: "cut", afterBytes: 100_000 }, { when: (r) => r.range === unknownSegmentRange(0) });
+    const first = await edge.request(path, range(0, 999));
+    await edge.settle();
+    expect(first.error).toBeNull();
+    expectBytes(first.body, originBytes(path, 0, 999));
+    const entry = objectEntry(path);
+    expect(entry?.stored).toMatchObject({ kind: "object", size });
+    expect(entry?.stored).not.toHaveProperty("bytesInEntry");
+    expect(entry?.length).toBe(0);
+
+    const next = await edge.request(path, range(700_000, 700_999));
+    await edge.settle();
+    expect(next.error).toBeNull();
+    expectBytes(next.body, originBytes(path, 700_000, 700_999));
+    expect(edge.origin.of(next.execution.index).map((r) => r.range)).toEqual([segmentRange(0, size)]);
+    const hit = await edge.request(path);
+    expectBytes(hit.body, originBytes(path, 0, size - 1));
+    expect(hit.cache).toMatchObject({ state: "hit", note: "segments=1/1" });
+    expect(hit.originRequests()).toBe(0);
+
+    // Nobody reads a HEAD's insert: it is read back in the background, and found cut the same way.
+    const headed = mp3("/uploads/afk/2/afk-2.mp3", size);
+    edge.origin.fail({ kind: "cut", afterBytes: 100_000 }, { when: (r) => r.path === headed && r.range === unknownSegmentRange(0) });
+    const head = await edge.request(headed, { method: "HEAD" });
+    await edge.settle();
+    expect(head.headers.get("content-length")).toBe(String(size));
+    expect(objectEntry(headed)).toMatchObject({ stored: { kind: "object", size }, length: 0 });
+    expect(objectEntry(headed)?.stored).not.toHaveProperty("bytesInEntry");
+    const read = await edge.request(headed);
+    expect(read.error).toBeNull();
+    expectBytes(read.body, originBytes(headed, 0, size - 1));
+  });
+
+  it("revalidated (a 304) it keeps its bytes; a new version found in the background replaces headers and bytes together; stale-if-error serves them", async () => {
+    newEdge();
+    const path = mp3("/uploads/news/1/changelog-news-1.mp3", 200_000);
+    await edge.request(path);
+    await edge.settle();
+
+    edge.advance(250); // past fresh, within stale-while-revalidate
+    const stale = await edge.request(path, range(0, 99));
+    await edge.settle();
+    expectBytes(stale.body, originBytes(path, 0, 99));
+    expect(stale.cache.state).toBe("stale");
+    expect(edge.origin.of(stale.execution.index).map((r) => r.headers.get("if-none-match"))).toEqual([edge.origin.object(path).etag]);
+    expect(objectEntry(path)).toMatchObject({ stored: { bytesInEntry: true }, length: 200_000 });
+    const fresh = await edge.request(path);
+    expect(fresh.cache.state).toBe("hit");
+    expectBytes(fresh.body, originBytes(path, 0, 199_999));
+
+    edge.origin.put(path, { size: 200_000, contentType: "audio/mpeg" });
+    edge.advance(250);
+    await edge.request(path, range(0, 99));
+    await edge.settle();
+    const renewed = await edge.request(path);
+    expect(renewed.cache.state).toBe("hit");
+    expect(renewed.headers.get("etag")).toBe(edge.origin.object(path).etag);
+    expectBytes(renewed.body, originBytes(path, 0, 199_999));
+
+    edge.advance(400); // past stale-while-revalidate: revalidated first, and the origin fails
+    edge.origin.fail({ kind: "refuse" }, { times: 2 });
+    const failing = await edge.request(path, range(10, 19));
+    await edge.settle();
+    expect(failing.status).toBe(206);
+    expect(failing.cache).toMatchObject({ state: "stale", note: "stale-if-error segments=1/1" });
+    expectBytes(failing.body, originBytes(path, 10, 19));
   });
 });
 
