@@ -53,6 +53,9 @@ function tokenCost(code: number): number {
   return code > 0x20 && code < 0x7f && code !== 0x2c && code !== 0x22 ? 1 : 3 * utf8Length(code);
 }
 
+/** The cost functions of the episode line's fields, for the tests of `cutText`. */
+export const episodeCosts = { quoted: quotedCost, token: tokenCost } as const;
+
 /** Three decimals, always with a decimal point: the importer reads them with String.to_float. */
 function coordinate(value: number | null): string {
   if (value === null || !Number.isFinite(value) || Math.abs(value) > 180) return "0.000";

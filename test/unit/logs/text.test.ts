@@ -3,7 +3,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { cutMark } from "../../../src/config/log-caps.js";
-import { asciiName, csvQuoted, csvToken, cutText, headerText, quoteRunWritten, utf8Length } from "../../../src/logs/text.js";
+import { asciiName, csvQuoted, csvToken, cutText, headerText, maxCodePointCost, quoteRunWritten, utf8Length } from "../../../src/logs/text.js";
+import { jsonCost } from "../../../src/logs/json.js";
+import { episodeCosts } from "../../../src/logs/episode-line.js";
 import { collapseDoubleDoubleQuotes, parseCsvRow } from "../../support/importer.js";
 import { loggedText } from "./logged-text.js";
 
@@ -104,6 +106,39 @@ describe("cutText", () => {
       }),
       { numRuns: 500 },
     );
+  });
+
+  /** The definition: whole code points while the written form, the mark included, fits. */
+  function reference(value: string, maxBytes: number, cost: (code: number) => number): string {
+    const chars = [...value];
+    if (chars.reduce((n, c) => n + cost(c.codePointAt(0)!), 0) <= maxBytes) return value;
+    const budget = maxBytes - cost(cutMark.codePointAt(0)!);
+    let used = 0;
+    let kept = "";
+    for (const char of chars) {
+      used += cost(char.codePointAt(0)!);
+      if (used > budget) break;
+      kept += char;
+    }
+    return kept + cutMark;
+  }
+
+  it("is the definition for every cost function the logs use, short values (not scanned) and long ones alike", () => {
+    const costs = [bytes, jsonCost, episodeCosts.quoted, episodeCosts.token];
+    fc.assert(
+      fc.property(fc.string({ unit: "binary", maxLength: 120 }), fc.integer({ min: 3, max: 600 }), fc.integer({ min: 0, max: costs.length - 1 }), (text, cap, which) => {
+        const cost = costs[which]!;
+        expect(cutText(text, cap, cost)).toBe(reference(text, cap, cost));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("no cost function gives a code point more than maxCodePointCost, which the short-value path relies on", () => {
+    for (const cost of [bytes, jsonCost, episodeCosts.quoted, episodeCosts.token]) {
+      for (let code = 0; code <= 0x10ffff; code += code < 0x3000 ? 1 : 97) expect(cost(code)).toBeLessThanOrEqual(maxCodePointCost);
+      expect(cost(0x10ffff)).toBeLessThanOrEqual(maxCodePointCost);
+    }
   });
 });
 
