@@ -40,6 +40,7 @@ import { hitForPassSeconds } from "../config/cache-times.js";
 import { origins } from "../config/origins.js";
 import type { CachePlacement, ToOrigin } from "../decision.js";
 import { withoutConnectionSpecific } from "../http/hop-by-hop.js";
+import { relayedAnswer } from "./relayed-answer.js";
 import { isNullBodyStatus } from "../http/null-body.js";
 import { answerShapingHeaders } from "../http/origin-request.js";
 import { originUnavailable, statusWithoutAnswer } from "../http/origin-failure.js";
@@ -590,12 +591,5 @@ function answerUncached(
     const status = result.ok ? 503 : statusWithoutAnswer(result.failure, origins[decision.origin]);
     return { response: originUnavailable(decision.origin, status), cache };
   }
-  const head = ctx.req.method === "HEAD";
-  if (head) void upstream.body?.cancel();
-  // RFC 9110 §7.6.1: the origin's hop-by-hop headers end at the edge.
-  const headers = withoutConnectionSpecific(upstream.headers);
-  // RFC 9110 §9.3.2: a HEAD keeps the Content-Length a GET would have; the runtime drops it from
-  // a bodyless response unless told the framing headers are ours.
-  const manualFramingHeaders = head && headers.has("content-length");
-  return { response: new Response(head ? null : upstream.body, { status: upstream.status, headers, manualFramingHeaders }), cache, hostBody: true };
+  return { response: relayedAnswer(upstream, ctx.req.method === "HEAD"), cache, hostBody: true };
 }

@@ -4,7 +4,7 @@
 
 import { passOutcome } from "../cache/outcome.js";
 import { origins } from "../config/origins.js";
-import { withoutConnectionSpecific } from "../http/hop-by-hop.js";
+import { relayedAnswer } from "./relayed-answer.js";
 import { originUnavailable, statusWithoutAnswer } from "../http/origin-failure.js";
 import type { ToOrigin } from "../decision.js";
 import type { RequestContext } from "./context.js";
@@ -16,16 +16,7 @@ export async function passToOrigin(ctx: RequestContext, decision: ToOrigin): Pro
   const started = Date.now();
   try {
     const upstream = await ctx.origin(decision, { body: hasBody ? ctx.event.request.body : null, pass: true });
-    // RFC 9110 §7.6.1: the origin's hop-by-hop headers end at the edge.
-    const headers = withoutConnectionSpecific(upstream.headers);
-    // A HEAD answer keeps the origin's Content-Length, the length a GET would have (RFC 9110
-    // §9.3.2), instead of the platform's own framing of an empty body.
-    const manualFramingHeaders = ctx.req.method === "HEAD" && headers.has("content-length");
-    return {
-      response: new Response(upstream.body, { status: upstream.status, statusText: upstream.statusText, headers, manualFramingHeaders }),
-      cache,
-      hostBody: true,
-    };
+    return { response: relayedAnswer(upstream, ctx.req.method === "HEAD"), cache, hostBody: true };
   } catch (error) {
     const elapsedMs = Date.now() - started;
     console.error(`origin ${decision.origin} failed after ${elapsedMs} ms: ${String(error)}`);
