@@ -17,7 +17,6 @@
 import { boundaryFrom } from "../http/multipart.js";
 import { answerAsset, type AssetAnswer } from "../http/asset-answer.js";
 import { deliveryFor, writtenBodyBytes, type ContentAnswer } from "../cache/asset-delivery.js";
-import { withoutConnectionSpecific } from "../http/hop-by-hop.js";
 import { answerShapingHeaders } from "../http/origin-request.js";
 import { closeNow, closingWith } from "../cache/handle-lifetime.js";
 import { answerWithRetry } from "./origin-retry.js";
@@ -34,6 +33,7 @@ import type { RequestContext } from "./context.js";
 import { originUnavailable } from "../http/origin-failure.js";
 
 import { passToOrigin } from "./pass.js";
+import { relayedAnswer } from "./relayed-answer.js";
 import {
   countCached,
   fetchSegment,
@@ -220,7 +220,7 @@ async function answerFrom(
     }
     console.error(`assets ${decision.cache.key}: ${String(error)}`);
     if (error instanceof SegmentUnavailable && error.response) {
-      return { response: new Response(error.response.body, error.response), cache: failure, hostBody: true };
+      return { response: relayedAnswer(error.response, method === "HEAD"), cache: failure, hostBody: true };
     }
     return { response: originUnavailable("assets", statusFor(error)), cache: failure };
   }
@@ -475,7 +475,7 @@ async function learnWhole(ctx: RequestContext, decision: AssetDecision, lookup: 
   const read = readSegmentAnswer(response.status, response.headers, "whole", cut);
   if (read.kind === "pass") {
     insertObject(lookup, passMarker(read.reason), decision.cache.surrogateKey);
-    return { served: originAnswer(response, { state: "pass", fwd: "bypass", origin: "assets", note: read.reason }) };
+    return { served: { response: relayedAnswer(response, false), cache: { state: "pass", fwd: "bypass", origin: "assets", note: read.reason }, hostBody: true } };
   }
   if (read.kind === "answer") return { served: storeAnswer(lookup, decision, read.answer, response, "GET", "uri-miss") };
   const object = read.object;
@@ -551,7 +551,7 @@ function failed(
   }
   const cache: CacheOutcome = { state: "miss", fwd: "uri-miss", origin: "assets", note: "origin-error" };
   if (!response) return { served: { response: originUnavailable("assets", status), cache } };
-  return { served: { response: new Response(response.body, response), cache, hostBody: true } };
+  return { served: { response: relayedAnswer(response, ctx.req.method === "HEAD"), cache, hostBody: true } };
 }
 
 /** stale-while-revalidate: a conditional request for segment 0, off the client's path. */
@@ -646,17 +646,7 @@ async function wholeFromHttpCache(ctx: RequestContext, decision: AssetDecision, 
   } catch (error) {
     return { response: originUnavailable("assets", statusFor(error)), cache };
   }
-  return originAnswer(upstream, cache);
-}
-
-/** An origin's answer passed on as it is (its hop-by-hop headers dropped), its body on the host. */
-function originAnswer(upstream: Response, cache: CacheOutcome): Served {
-  const headers = withoutConnectionSpecific(upstream.headers);
-  return {
-    response: new Response(upstream.body, { status: upstream.status, headers, manualFramingHeaders: headers.has("content-length") }),
-    cache,
-    hostBody: true,
-  };
+  return { response: relayedAnswer(upstream, ctx.req.method === "HEAD"), cache, hostBody: true };
 }
 
 /** The found object entry's own bytes, for an object kept that way (`bytesInEntry`). */
