@@ -67,6 +67,23 @@ function concat(parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
+/** Expects `answer` to be the multipart/byteranges of `parts` of the object at `path`, every byte exact. */
+function expectMultipart(answer: Answer, path: string, size: number, parts: readonly (readonly [number, number])[]): void {
+  expect(answer.status).toBe(206);
+  expect(answer.error).toBeNull();
+  const boundary = /^multipart\/byteranges; boundary=(.+)$/.exec(answer.headers.get("content-type") ?? "")?.[1];
+  expect(boundary).toBeTruthy();
+  const expected = concat([
+    ...parts.flatMap(([a, b], i) => [
+      latin1(`${i === 0 ? "" : "\r\n"}--${boundary}\r\nContent-Type: audio/mpeg\r\nContent-Range: bytes ${a}-${b}/${size}\r\n\r\n`),
+      originBytes(path, a, b),
+    ]),
+    latin1(`\r\n--${boundary}--\r\n`),
+  ]);
+  expectBytes(answer.body, expected);
+  expect(answer.headers.get("content-length")).toBe(String(expected.length));
+}
+
 const range = (start: number, end?: number) => ({ headers: { range: `bytes=${start}-${end ?? ""}` } });
 const segmentRange = (index: number, size: number) => `bytes=${index * segment}-${Math.min(size, (index + 1) * segment) - 1}`;
 const unknownSegmentRange = (index: number) => `bytes=${index * segment}-${(index + 1) * segment - 1}`;
@@ -84,6 +101,17 @@ async function known(path: string, size: number): Promise<void> {
   const head = await edge.request(path, { method: "HEAD" });
   expect(head.status).toBe(200);
   await edge.settle();
+}
+
+/** A new edge, and a first GET of a small stylesheet there, settled. */
+async function coldStylesheet(): Promise<{ css: string; path: string; cold: Answer }> {
+  newEdge();
+  const css = "body { font-family: system-ui; color: #222; }\n";
+  const path = "/static/css/app.css";
+  edge.origin.put(path, textObject(css, "text/css"));
+  const cold = await edge.request(path);
+  await edge.settle();
+  return { css, path, cold };
 }
 
 function expectEdgeHeaders(answer: Answer, path: string, contentLength: number): void {
@@ -135,12 +163,7 @@ describe("whole objects", () => {
   });
 
   it("a cold small asset: one origin request, stored as its one segment; then hits, whole or ranged", async () => {
-    newEdge();
-    const css = "body { font-family: system-ui; color: #222; }\n";
-    const path = "/static/css/app.css";
-    edge.origin.put(path, textObject(css, "text/css"));
-    const cold = await edge.request(path);
-    await edge.settle();
+    const { css, path, cold } = await coldStylesheet();
     expect(cold.status).toBe(200);
     expect(new TextDecoder().decode(cold.body)).toBe(css);
     expectEdgeHeaders(cold, path, css.length);
@@ -233,12 +256,7 @@ const segmentKeys = (accesses: Map<string, number>) => [...accesses.keys()].filt
 
 describe("objects of one segment: their bytes in the object entry, as a page's are", () => {
   it("a cold small asset is one entry, headers and bytes; a hit, whole or ranged, is one lookup of it", async () => {
-    newEdge();
-    const css = "body { font-family: system-ui; color: #222; }\n";
-    const path = "/static/css/app.css";
-    edge.origin.put(path, textObject(css, "text/css"));
-    const cold = await edge.request(path);
-    await edge.settle();
+    const { css, path, cold } = await coldStylesheet();
     expect(new TextDecoder().decode(cold.body)).toBe(css);
     expect(segmentKeys(accessesNow())).toEqual([]);
     expect(objectEntry(path)).toMatchObject({ stored: { kind: "object", bytesInEntry: true, size: css.length }, length: css.length });
@@ -262,19 +280,7 @@ describe("objects of one segment: their bytes in the object entry, as a page's a
       [150_000, 150_499],
       [size - 10, size - 1],
     ] as const;
-    const expectParts = (multi: Answer) => {
-      expect(multi.status).toBe(206);
-      expect(multi.error).toBeNull();
-      const boundary = /^multipart\/byteranges; boundary=(.+)$/.exec(multi.headers.get("content-type")!)![1];
-      const expected = concat([
-        ...parts.flatMap(([a, b], i) => [
-          latin1(`${i === 0 ? "" : "\r\n"}--${boundary}\r\nContent-Type: audio/mpeg\r\nContent-Range: bytes ${a}-${b}/${size}\r\n\r\n`),
-          originBytes(path, a, b),
-        ]),
-        latin1(`\r\n--${boundary}--\r\n`),
-      ]);
-      expectBytes(multi.body, expected);
-    };
+    const expectParts = (multi: Answer) => expectMultipart(multi, path, size, parts);
     const ranges = { headers: { range: `bytes=${parts.map(([a, b]) => `${a}-${b}`).join(",")}` } };
     const cold = await edge.request(path, ranges);
     await edge.settle();
@@ -492,19 +498,7 @@ describe("ranges", () => {
     ] as const;
     const multi = await edge.request(path, { headers: { range: `bytes=${parts.map(([a, b]) => `${a}-${b}`).join(",")}` } });
     await edge.settle();
-    expect(multi.status).toBe(206);
-    const type = multi.headers.get("content-type")!;
-    const boundary = /^multipart\/byteranges; boundary=(.+)$/.exec(type)?.[1];
-    expect(boundary).toBeTruthy();
-    const expected = concat([
-      ...parts.flatMap(([a, b], i) => [
-        latin1(`${i === 0 ? "" : "\r\n"}--${boundary}\r\nContent-Type: audio/mpeg\r\nContent-Range: bytes ${a}-${b}/${size}\r\n\r\n`),
-        originBytes(path, a, b),
-      ]),
-      latin1(`\r\n--${boundary}--\r\n`),
-    ]);
-    expectBytes(multi.body, expected);
-    expect(multi.headers.get("content-length")).toBe(String(expected.length));
+    expectMultipart(multi, path, size, parts);
     // Segment 0 was known; segments 1 and 2 are fetched, one request each.
     expect(edge.origin.of(multi.execution.index).map((r) => r.range).sort()).toEqual([segmentRange(1, size), segmentRange(2, size)].sort());
   });
