@@ -193,7 +193,7 @@ function sameVariant(item: Item, headers: Headers | undefined): boolean {
 class MemoryEntry implements StoreEntry {
   private closed = false;
   /** Its one body has been taken. */
-  private reading = false;
+  private bodyTaken = false;
 
   constructor(
     protected item: Item | null,
@@ -239,38 +239,25 @@ class MemoryEntry implements StoreEntry {
     const item = this.live();
     // js-compute 3.46 under Viceroy 0.22 fails a second body of one handle ("body: Invalid
     // handle"), even after the first has ended: a handle gives one body.
-    if (this.reading) throw new Error("body: Invalid handle (this entry's body was already taken)");
-    this.reading = true;
+    if (this.bodyTaken) throw new Error("body: Invalid handle (this entry's body was already taken)");
+    this.bodyTaken = true;
     const start = range?.start ?? 0;
     const end = range ? range.end + 1 : Number.POSITIVE_INFINITY;
     let at = start;
-    const done = () => {};
     return new ReadableStream<Uint8Array>(
       {
         async pull(controller) {
           for (;;) {
-            if (at >= end) {
-              done();
-              return controller.close();
-            }
-            if (item.state === "failed") {
-              done();
-              return controller.error(new Error("the cached item's insert failed"));
-            }
+            if (at >= end) return controller.close();
+            if (item.state === "failed") return controller.error(new Error("the cached item's insert failed"));
             const next = sliceAt(item, at, end);
             if (next) {
               at += next.byteLength;
               return controller.enqueue(next);
             }
-            if (item.state === "complete") {
-              done();
-              return controller.close();
-            }
+            if (item.state === "complete") return controller.close();
             await new Promise<void>((resolve) => item.wake.push(resolve));
           }
-        },
-        cancel() {
-          done();
         },
       },
       { highWaterMark: 0 },
