@@ -127,14 +127,21 @@ export function insertObject(lookup: ObjectLookup, object: StoredMetadata, urlKe
 
 /**
  * Inserts an object of one segment with its bytes (`body`, the origin's answer for all of it)
- * into the entry this request is obligated for, and returns its read side as segment 0. Waiters
- * collapsed on the object entry wake to headers and bytes at once.
+ * into the entry this request is obligated for. Returns the object as stored (`bytesInEntry`)
+ * and the insert's read side as segment 0. Waiters collapsed on the object entry wake to headers
+ * and bytes at once.
  */
-export function insertObjectWithBytes(lookup: ObjectLookup, object: StoredObject, body: ReadableStream, urlKey: string, ageSeconds = 0): OpenSegment {
-  const inEntry = withBytesInEntry(object, true);
+export function insertObjectWithBytes(
+  lookup: ObjectLookup,
+  object: StoredObject,
+  body: ReadableStream,
+  urlKey: string,
+  ageSeconds = 0,
+): { readonly object: StoredObject; readonly inEntry: OpenSegment } {
+  const stored = withBytesInEntry(object, true);
   let reader: StoreEntry;
   try {
-    const [writer, read] = lookup.entry.insertAndStreamBack({ ...objectWriteOptions(inEntry, urlKey, ageSeconds), length: object.size });
+    const [writer, read] = lookup.entry.insertAndStreamBack({ ...objectWriteOptions(stored, urlKey, ageSeconds), length: object.size });
     writer.append(body);
     writer.close();
     reader = read;
@@ -144,7 +151,7 @@ export function insertObjectWithBytes(lookup: ObjectLookup, object: StoredObject
     throw new SegmentUnavailable(`object could not be inserted: ${String(error)}`);
   }
   // The transaction is held too until the bytes are read: by then its insert is whole.
-  return { index: 0, entry: reader, cached: false, close: closerOf(reader, { close: lookup.lease.hold() }) };
+  return { object: stored, inEntry: { index: 0, entry: reader, cached: false, close: closerOf(reader, { close: lookup.lease.hold() }) } };
 }
 
 /** The one segment of a found object kept in its entry (`bytesInEntry`), held open until closed. */

@@ -186,18 +186,12 @@ async function answerFrom(
   // The arrived segment is read once, by the first slice of it; every other slice opens its own.
   // So are bytes in the object entry: a second part of a multipart answer takes another handle.
   let arrived = source.arrived ?? source.inEntry;
-  const open = (slice: SegmentSlice): Promise<OpenSegment> => {
-    if (source.inEntry && arrived === undefined) {
-      try {
-        return Promise.resolve(checks.stored(reopenBytesInEntry(ctx.store, decision.cache.key, source.object, ctx.req.headers)));
-      } catch (error) {
-        return Promise.reject(error);
-      }
-    }
+  const open = async (slice: SegmentSlice): Promise<OpenSegment> => {
+    if (source.inEntry && arrived === undefined) return checks.stored(reopenBytesInEntry(ctx.store, decision.cache.key, source.object, ctx.req.headers));
     if (arrived && slice.index === arrived.index) {
       const ready = arrived;
       arrived = undefined;
-      return Promise.resolve(ready);
+      return ready;
     }
     const opening = openSegment(ctx, decision, source.object, slice.index).then((segment) => checks.stored(segment));
     opened.push(opening);
@@ -423,8 +417,7 @@ async function objectFor(ctx: RequestContext, decision: AssetDecision, lookup: O
   const notes = staleCopy ? ["revalidated"] : [];
   if (read.segment === 0 && fitsInEntry(read.object) && response.body) {
     // One segment: headers and bytes in one entry, so requests waiting on it wake to both.
-    const inEntry = insertObjectWithBytes(lookup, read.object, response.body, decision.cache.surrogateKey, age);
-    const object = { ...read.object, bytesInEntry: true as const };
+    const { object, inEntry } = insertObjectWithBytes(lookup, read.object, response.body, decision.cache.surrogateKey, age);
     return { source: { object, state: "miss", fwd, stored: true, ttl: object.times.fresh - age, age, notes, inEntry } };
   }
   // The object: store the segment that came with it first, so requests waiting on the object
@@ -483,8 +476,7 @@ async function learnWhole(ctx: RequestContext, decision: AssetDecision, lookup: 
   if (object.size <= writtenBodyBytes && fitsInEntry(object) && response.body) {
     // Small enough to be an answer from the store: the whole body is its one segment, kept in the
     // object entry and read back from it, so the next client finds headers and bytes in one lookup.
-    const inEntry = insertObjectWithBytes(lookup, object, response.body, decision.cache.surrogateKey, age);
-    const stored = { ...object, bytesInEntry: true as const };
+    const { object: stored, inEntry } = insertObjectWithBytes(lookup, object, response.body, decision.cache.surrogateKey, age);
     return { source: { object: stored, state: "miss", fwd: "uri-miss", stored: true, ttl: object.times.fresh - age, age, notes: [], inEntry } };
   }
   insertObject(lookup, object, decision.cache.surrogateKey, age);
@@ -574,10 +566,10 @@ async function revalidate(ctx: RequestContext, decision: AssetDecision, lookup: 
   const read = readSegmentAnswer(response.status, response.headers, 0, cut);
   if (read.kind === "object") {
     if (read.segment === 0 && fitsInEntry(read.object) && response.body) {
-      const inEntry = insertObjectWithBytes(lookup, read.object, response.body, decision.cache.surrogateKey, age);
+      const { object, inEntry } = insertObjectWithBytes(lookup, read.object, response.body, decision.cache.surrogateKey, age);
       try {
         // Nobody reads it here: read it back once it is in, as for any segment not read in full.
-        await verifySegment(ctx, decision, { ...read.object, bytesInEntry: true }, 0);
+        await verifySegment(ctx, decision, object, 0);
       } finally {
         inEntry.close();
       }
