@@ -128,11 +128,14 @@ export function withoutDotSegments(path: string): string {
  * of the copy (http/header-limit.ts: when the platform cannot list them, the copy is empty).
  */
 export function edgeRequestFrom(request: Request, clientIp = ""): EdgeRequest {
-  const url = new URL(request.url);
-  const headers = new Headers(request.headers);
+  return edgeRequestOf(request.method, new URL(request.url), new Headers(request.headers), clientIp);
+}
+
+/** The request view of a method, URL and (copied) headers: what `edgeRequestFrom` reads off a Request. */
+export function edgeRequestOf(method: string, url: URL, headers: Headers, clientIp = ""): EdgeRequest {
   const host = normalizeHost(headers.get("host") ?? url.host);
   return {
-    method: request.method.toUpperCase(),
+    method: method.toUpperCase(),
     host,
     site: siteFor(host),
     path: withoutDotSegments(url.pathname || "/"),

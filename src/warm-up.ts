@@ -22,10 +22,10 @@ import { segmentsOf, storeKeys } from "./cache/segments.js";
 import { decodeStored, encodeStored, freshenedWith, originAgeSeconds, revalidationHeaders, storedHeaders, storedResponseFrom } from "./cache/stored-response.js";
 import { chainedCacheHeaders, segmentSizeFor, throughShield, tierSurrogateControl, upstreamCacheHeaders, type TierState } from "./cache/tiers.js";
 import { varyOf } from "./cache/vary.js";
-import { siteFor } from "./config/hosts.js";
+import { siteHosts } from "./config/hosts.js";
 import type { OriginName } from "./config/origins.js";
 import type { Decision } from "./decision.js";
-import { normalizeHost, saysPlainHttp, withoutDotSegments, type EdgeRequest } from "./edge-request.js";
+import { edgeRequestOf } from "./edge-request.js";
 import { answerAsset } from "./http/asset-answer.js";
 import { evaluatePreconditions } from "./http/conditional.js";
 import { headersComplete } from "./http/header-limit.js";
@@ -80,21 +80,6 @@ function originHeaders(extra: Record<string, string>): Headers {
   });
 }
 
-function requestOf(method: string, rawHost: string, target: string, headers: Headers): EdgeRequest {
-  const host = normalizeHost(rawHost);
-  const url = new URL(target, `https://${host}`);
-  return {
-    method,
-    host,
-    site: siteFor(host),
-    path: withoutDotSegments(url.pathname),
-    query: url.search,
-    plainHttp: saysPlainHttp(headers.get("x-forwarded-proto")),
-    clientIp: "192.0.2.1",
-    headers,
-  };
-}
-
 function outcomesFor(decision: Decision): CacheOutcome[] {
   const origin: OriginName | undefined = decision.kind === "origin" ? decision.origin : undefined;
   return [
@@ -121,7 +106,7 @@ export interface WarmUpSummary {
 /** The decisions and answers of one sample request. */
 function warmRequest([method, host, target, fields]: (typeof samples)[number], summary: WarmUpSummary): void {
   const headers = new Headers({ host, ...fields });
-  const req = requestOf(method, host, target, headers);
+  const req = edgeRequestOf(method, new URL(target, `https://${host}`), headers, "192.0.2.1");
   headersComplete(host, req.headers);
   const requestId = requestIdFor(req.headers, () => "00000000-0000-4000-8000-000000000000");
   clientAsksToClose(req.headers);
@@ -193,7 +178,7 @@ function warmAssets(summary: WarmUpSummary): void {
     tierSurrogateControl(object.times);
     retention(object.times);
     varyOf(new Headers(object.headers));
-    for (const [method, , , fields] of samples.filter(([, host]) => host === "cdn.changelog.com")) {
+    for (const [method, , , fields] of samples.filter(([, host]) => host === siteHosts.assets)) {
       const request = new Headers(fields);
       parseRangeHeader(request.get("range"));
       const asked = answerAsset(method as "GET" | "HEAD", request, stored?.kind === "object" ? stored : object, () => "warm-up");
